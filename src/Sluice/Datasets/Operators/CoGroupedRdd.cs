@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+using Sluice.Scheduling;
+
+namespace Sluice.Datasets.Operators;
+
+/// <summary>Groups two keyed datasets by key: each key with the list of its values on either side.</summary>
+internal sealed class CoGroupedRdd<TKey, TLeft, TRight> : Rdd<(TKey, (IReadOnlyList<TLeft>, IReadOnlyList<TRight>))>
+    where TKey : notnull
+{
+    private readonly ShuffleDependency<TKey, TLeft, TLeft> _left;
+    private readonly ShuffleDependency<TKey, TRight, TRight> _right;
+    private readonly Dependency[] _dependencies;
+    private readonly Partitioner _partitioner;
+
+    public CoGroupedRdd(Rdd<(TKey, TLeft)> left, Rdd<(TKey, TRight)> right, Partitioner partitioner) : base(left.Context)
+    {
+        _partitioner = partitioner;
+        _left = new ShuffleDependency<TKey, TLeft, TLeft>(left, partitioner, null, false);
+        _right = new ShuffleDependency<TKey, TRight, TRight>(right, partitioner, null, false);
+        _dependencies = [_left, _right];
+    }
+
+    public override int NumPartitions => _partitioner.NumPartitions;
+
+    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+
+    public override Partitioner? Partitioner => _partitioner;
+
+    internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, (IReadOnlyList<TLeft>, IReadOnlyList<TRight>))> sink)
+    {
+        var groups = new Dictionary<TKey, (List<TLeft> Left, List<TRight> Right)>();
+        foreach (var bucket in Context.ShuffleManager.GetBuckets(_left.ShuffleId, partition))
+        {
+            foreach (var (key, value) in CollectionsMarshal.AsSpan((List<(TKey, TLeft)>)bucket))
+            {
+                Group(groups, key).Left.Add(value);
+            }
+        }
+
+        foreach (var bucket in Context.ShuffleManager.GetBuckets(_right.ShuffleId, partition))
+        {
+            foreach (var (key, value) in CollectionsMarshal.AsSpan((List<(TKey, TRight)>)bucket))
+            {
+                Group(groups, key).Right.Add(value);
+            }
+        }
+
+        var buffer = new (TKey, (IReadOnlyList<TLeft>, IReadOnlyList<TRight>))[Math.Min(Chunks.Size, Math.Max(groups.Count, 1))];
+        int n = 0;
+        foreach (var kv in groups)
+        {
+            buffer[n++] = (kv.Key, (kv.Value.Left, kv.Value.Right));
+            if (n == buffer.Length)
+            {
+                sink.Accept(buffer);
+                n = 0;
+            }
+        }
+
+        if (n > 0)
+        {
+            sink.Accept(new ReadOnlySpan<(TKey, (IReadOnlyList<TLeft>, IReadOnlyList<TRight>))>(buffer, 0, n));
+        }
+    }
+
+    private static (List<TLeft> Left, List<TRight> Right) Group(Dictionary<TKey, (List<TLeft>, List<TRight>)> groups, TKey key)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, key, out bool exists);
+        if (!exists)
+        {
+            slot = ([], []);
+        }
+
+        return slot;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using Sluice.Scheduling;
+
+namespace Sluice.Datasets.Operators;
+
+/// <summary>The reduce side of a combine-by-key shuffle: merges every map task's combiners per key.</summary>
+internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombiner)>
+    where TKey : notnull
+{
+    private readonly ShuffleDependency<TKey, TValue, TCombiner> _dependency;
+    private readonly Dependency[] _dependencies;
+
+    public ShuffledRdd(Rdd<(TKey, TValue)> parent, Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator, bool mapSideCombine)
+        : base(parent.Context)
+    {
+        _dependency = new ShuffleDependency<TKey, TValue, TCombiner>(parent, partitioner, aggregator, mapSideCombine);
+        _dependencies = [_dependency];
+    }
+
+    public override int NumPartitions => _dependency.Partitioner.NumPartitions;
+
+    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+
+    public override Partitioner? Partitioner => _dependency.Partitioner;
+
+    internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TCombiner)> sink)
+    {
+        var buckets = Context.ShuffleManager.GetBuckets(_dependency.ShuffleId, partition);
+        var aggregator = _dependency.Aggregator!;
+        Dictionary<TKey, TCombiner> merged;
+        if (_dependency.MapSideCombine)
+        {
+            if (buckets.Length == 1)
+            {
+                merged = (Dictionary<TKey, TCombiner>)buckets[0];
+            }
+            else
+            {
+                int capacity = 0;
+                foreach (var b in buckets)
+                {
+                    capacity = Math.Max(capacity, ((Dictionary<TKey, TCombiner>)b).Count);
+                }
+
+                merged = new Dictionary<TKey, TCombiner>(capacity);
+                var mergeCombiners = aggregator.MergeCombiners;
+                foreach (var b in buckets)
+                {
+                    foreach (var kv in (Dictionary<TKey, TCombiner>)b)
+                    {
+                        ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, kv.Key, out bool exists);
+                        slot = exists ? mergeCombiners(slot!, kv.Value) : kv.Value;
+                    }
+                }
+            }
+        }
+        else
+        {
+            merged = [];
+            var create = aggregator.CreateCombiner;
+            var mergeValue = aggregator.MergeValue;
+            foreach (var b in buckets)
+            {
+                foreach (var (key, value) in CollectionsMarshal.AsSpan((List<(TKey, TValue)>)b))
+                {
+                    ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, key, out bool exists);
+                    slot = exists ? mergeValue(slot!, value) : create(value);
+                }
+            }
+        }
+
+        var buffer = new (TKey, TCombiner)[Math.Min(Chunks.Size, Math.Max(merged.Count, 1))];
+        int n = 0;
+        foreach (var kv in merged)
+        {
+            buffer[n++] = (kv.Key, kv.Value);
+            if (n == buffer.Length)
+            {
+                sink.Accept(buffer);
+                n = 0;
+            }
+        }
+
+        if (n > 0)
+        {
+            sink.Accept(new ReadOnlySpan<(TKey, TCombiner)>(buffer, 0, n));
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using Sluice.Datasets.Operators;
+using Sluice.Scheduling;
+using Sluice.Sinks;
+using Sluice.Storage;
+
+namespace Sluice.Datasets;
+
+/// <summary>
+/// An immutable, partitioned dataset that remembers how it was computed (Spark's RDD). Transformations are lazy and
+/// build lineage; actions run a job on the executor.
+/// </summary>
+public abstract class Rdd<T> : RddBase
+{
+    private protected Rdd(SluiceContext context) : base(context) { }
+
+    /// <summary>Computes one partition from the parents, pushing its records into <paramref name="sink"/>.</summary>
+    internal abstract void Compute(int partition, TaskContext task, IChunkSink<T> sink);
+
+    /// <summary>Reads one partition: from the block manager when persisted and present, otherwise by computing it.</summary>
+    internal void Iterate(int partition, TaskContext task, IChunkSink<T> sink)
+    {
+        if (!StorageLevel.IsValid)
+        {
+            Compute(partition, task, sink);
+            return;
+        }
+
+        var blockId = BlockId.Rdd(Id, partition);
+        if (Context.BlockManager.TryGet<T>(blockId, out var cached))
+        {
+            Chunks.Push<T>(cached, sink);
+            return;
+        }
+
+        var collected = new CollectingSink<T>();
+        Compute(partition, task, collected);
+        var values = collected.ToArray();
+        Context.BlockManager.Put(blockId, values, StorageLevel);
+        Chunks.Push<T>(values, sink);
+    }
+
+    // ---- transformations ----
+
+    /// <summary>Applies <paramref name="f"/> to every record.</summary>
+    public Rdd<TResult> Map<TResult>(Func<T, TResult> f) => new MappedRdd<T, TResult>(this, f);
+
+    /// <summary>Replaces every record with the records <paramref name="f"/> returns.</summary>
+    public Rdd<TResult> FlatMap<TResult>(Func<T, IEnumerable<TResult>> f) => new FlatMappedRdd<T, TResult>(this, f);
+
+    /// <summary>Keeps the records for which <paramref name="predicate"/> is true.</summary>
+    public Rdd<T> Filter(Func<T, bool> predicate) => new FilteredRdd<T>(this, predicate);
+
+    /// <summary>Applies <paramref name="f"/> to each whole partition.</summary>
+    public Rdd<TResult> MapPartitions<TResult>(Func<IEnumerable<T>, IEnumerable<TResult>> f, bool preservesPartitioning = false) =>
+        new MapPartitionsRdd<T, TResult>(this, (_, items) => f(items), preservesPartitioning);
+
+    /// <summary>Applies <paramref name="f"/> to each whole partition, with the partition's index.</summary>
+    public Rdd<TResult> MapPartitionsWithIndex<TResult>(Func<int, IEnumerable<T>, IEnumerable<TResult>> f, bool preservesPartitioning = false) =>
+        new MapPartitionsRdd<T, TResult>(this, f, preservesPartitioning);
+
+    /// <summary>The records of this dataset and <paramref name="others"/>.</summary>
+    public Rdd<T> Union(params Rdd<T>[] others) => new UnionRdd<T>(Context, [this, .. others]);
+
+    /// <summary>Fewer partitions without a shuffle, or any number with <paramref name="shuffle"/>.</summary>
+    public Rdd<T> Coalesce(int partitions, bool shuffle = false) =>
+        shuffle ? Repartition(partitions) : new CoalescedRdd<T>(this, partitions);
+
+    /// <summary>Each partition as one array.</summary>
+    public Rdd<T[]> Glom() => new GlommedRdd<T>(this);
+
+    /// <summary>Exactly <paramref name="partitions"/> partitions of about equal size, by a shuffle.</summary>
+    public Rdd<T> Repartition(int partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
+
+        // Round-robin keys from a per-partition start spread records evenly without a random source.
+        var keyed = MapPartitionsWithIndex((index, items) => RoundRobin(index, partitions, items));
+        return new PartitionedRdd<int, T>(keyed, new HashPartitioner(partitions)).Map<T>(static kv => kv.Item2);
+    }
+
+    private static IEnumerable<(int, T)> RoundRobin(int index, int partitions, IEnumerable<T> items)
+    {
+        int key = index % partitions;
+        foreach (var item in items)
+        {
+            yield return (key, item);
+            key = key + 1 == partitions ? 0 : key + 1;
+        }
+    }
+
+    /// <summary>Keeps computed partitions at <paramref name="level"/> for later jobs.</summary>
+    public Rdd<T> Persist(StorageLevel level)
+    {
+        if (StorageLevel.IsValid && StorageLevel != level)
+        {
+            throw new InvalidOperationException($"{this} is already persisted at {StorageLevel}; unpersist it before changing to {level}");
+        }
+
+        StorageLevel = level;
+        return this;
+    }
+
+    /// <summary>Persists in memory (<see cref="StorageLevel.MemoryOnly"/>).</summary>
+    public Rdd<T> Cache() => Persist(StorageLevel.MemoryOnly);
+
+    // ---- C# query syntax ----
+
+    /// <summary>Query-syntax alias of <see cref="Map{TResult}"/>.</summary>
+    public Rdd<TResult> Select<TResult>(Func<T, TResult> f) => Map(f);
+
+    /// <summary>Query-syntax alias of <see cref="Filter"/>.</summary>
+    public Rdd<T> Where(Func<T, bool> predicate) => Filter(predicate);
+
+    /// <summary>Query-syntax alias of <see cref="FlatMap{TResult}"/>.</summary>
+    public Rdd<TResult> SelectMany<TResult>(Func<T, IEnumerable<TResult>> f) => FlatMap(f);
+
+    /// <summary>Query-syntax form of a second <c>from</c>.</summary>
+    public Rdd<TResult> SelectMany<TCollection, TResult>(Func<T, IEnumerable<TCollection>> collection, Func<T, TCollection, TResult> result) =>
+        FlatMap(x => collection(x).Select(c => result(x, c)));
+
+    // ---- actions ----
+
+    /// <summary>All records, partition by partition.</summary>
+    public List<T> Collect()
+    {
+        var parts = Context.RunJob(this, static (rdd, task, p) =>
+        {
+            var sink = new CollectingSink<T>();
+            rdd.Iterate(p, task, sink);
+            return sink;
+        });
+        var list = new List<T>(parts.Sum(static s => s.Count));
+        foreach (var part in parts)
+        {
+            list.AddRange(part.AsSpan());
+        }
+
+        return list;
+    }
+
+    /// <summary>Number of records.</summary>
+    public long Count()
+    {
+        var counts = Context.RunJob(this, static (rdd, task, p) =>
+        {
+            var sink = new CountingSink<T>();
+            rdd.Iterate(p, task, sink);
+            return sink.Count;
+        });
+        long total = 0;
+        foreach (long c in counts)
+        {
+            total += c;
+        }
+
+        return total;
+    }
+
+    /// <summary>The first <paramref name="n"/> records, reading as few partitions as it can.</summary>
+    public List<T> Take(int n)
+    {
+        var result = new List<T>(Math.Min(n, 1024));
+        int scanned = 0;
+        int step = 1;
+        while (result.Count < n && scanned < NumPartitions)
+        {
+            int count = Math.Min(step, NumPartitions - scanned);
+            int[] partitions = Enumerable.Range(scanned, count).ToArray();
+            int want = n - result.Count;
+            var parts = Context.RunJob(this, (rdd, task, p) =>
+            {
+                var sink = new TakingSink<T>(want);
+                rdd.Iterate(p, task, sink);
+                return sink.Items;
+            }, partitions);
+            foreach (var part in parts)
+            {
+                for (int i = 0; i < part.Count && result.Count < n; i++)
+                {
+                    result.Add(part[i]);
+                }
+            }
+
+            scanned += count;
+            step *= 4;
+        }
+
+        return result;
+    }
+
+    /// <summary>The first record; throws when the dataset is empty.</summary>
+    public T First()
+    {
+        var one = Take(1);
+        return one.Count > 0 ? one[0] : throw new InvalidOperationException($"{this} is empty: First() needs at least one record");
+    }
+
+    /// <summary>Combines all records with an associative, commutative function; throws when empty.</summary>
+    public T Reduce(Func<T, T, T> f)
+    {
+        var partials = Context.RunJob(this, (rdd, task, p) =>
+        {
+            var sink = new ReducingSink<T>(f);
+            rdd.Iterate(p, task, sink);
+            return sink;
+        });
+        bool any = false;
+        T acc = default!;
+        foreach (var part in partials)
+        {
+            if (part.HasValue)
+            {
+                acc = any ? f(acc, part.Value) : part.Value;
+                any = true;
+            }
+        }
+
+        return any ? acc : throw new InvalidOperationException($"{this} is empty: Reduce needs at least one record");
+    }
+
+    /// <summary>Runs <paramref name="action"/> on every record, on the executor.</summary>
+    public void Foreach(Action<T> action) =>
+        Context.RunJob(this, (rdd, task, p) =>
+        {
+            rdd.Iterate(p, task, new ActionSink<T>(action));
+            return 0;
+        });
+
+    /// <summary>Runs <paramref name="action"/> on every partition, on the executor.</summary>
+    public void ForeachPartition(Action<IEnumerable<T>> action) =>
+        Context.RunJob(this, (rdd, task, p) =>
+        {
+            var sink = new CollectingSink<T>();
+            rdd.Iterate(p, task, sink);
+            action(sink.ToArray());
+            return 0;
+        });
+
+    /// <summary>
+    /// Writes one text file per partition (<c>part-00000</c>…) into directory <paramref name="path"/>, one line per record.
+    /// The directory appears atomically, complete, or not at all.
+    /// </summary>
+    public void SaveAsTextFile(string path) => TextFileWriter.Save(this, path, ifExists: TextFileWriter.ExistingPolicy.Fail);
+}
+
+internal sealed class ReducingSink<T>(Func<T, T, T> f) : IChunkSink<T>
+{
+    public bool HasValue;
+    public T Value = default!;
+
+    public void Accept(ReadOnlySpan<T> chunk)
+    {
+        int i = 0;
+        if (!HasValue && chunk.Length > 0)
+        {
+            Value = chunk[0];
+            HasValue = true;
+            i = 1;
+        }
+
+        for (; i < chunk.Length; i++)
+        {
+            Value = f(Value, chunk[i]);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace Sluice.Receiving;
+
+/// <summary>What a receiver calls into: the supervisor that runs it.</summary>
+internal interface IReceiverSupervisor<T>
+{
+    bool IsReceiverStarted { get; }
+
+    bool IsReceiverStopped { get; }
+
+    void PushSingle(T record);
+
+    void PushBlock(T[] records, Action? onStored);
+
+    void RestartReceiver(string message, Exception? error, TimeSpan? delay);
+
+    void StopReceiver(string message, Exception? error);
+
+    void ReportError(string message, Exception? error);
+}

@@ -1,0 +1,245 @@
+using Sluice.Configuration;
+using Sluice.Monitoring;
+using Sluice.Storage;
+using Sluice.Streaming;
+
+namespace Sluice.Receiving;
+
+/// <summary>
+/// Runs one receiver: starts it, turns what it stores into blocks in the block manager, restarts it with a delay after
+/// an error or a Restart call, and reports every state change to the tracker and the listener bus.
+/// </summary>
+internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverSupervisor
+{
+    private readonly Receiver<T> _receiver;
+    private readonly StreamingContext _ssc;
+    private readonly ReceiverTracker _tracker;
+    private readonly BlockGenerator<T> _blocks;
+    private readonly TimeSpan _restartDelay;
+    private readonly CancellationTokenSource _stopped = new();
+    private readonly object _gate = new();
+    private long _sequence;
+    private bool _started;
+    private bool _restarting;
+    private bool _finalStop;
+    private ReceiverInfo _info;
+
+    public ReceiverSupervisor(Receiver<T> receiver, int streamId, StreamingContext ssc, ReceiverTracker tracker)
+    {
+        _receiver = receiver;
+        _ssc = ssc;
+        _tracker = tracker;
+        receiver.StreamId = streamId;
+        receiver.Attach(this);
+        _restartDelay = ssc.Conf.GetDuration(ConfigKeys.ReceiverRestartDelay, TimeSpan.FromSeconds(2));
+        _blocks = new BlockGenerator<T>(ssc.Clock, ssc.Conf.GetDuration(ConfigKeys.BlockInterval), StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
+    }
+
+    public int StreamId => _receiver.StreamId;
+
+    public bool IsReceiverStarted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _started;
+            }
+        }
+    }
+
+    public bool IsReceiverStopped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _finalStop;
+            }
+        }
+    }
+
+    public int Restarts { get; private set; }
+
+    public bool HasBufferedData => _blocks.HasBufferedData;
+
+    public void Start()
+    {
+        _blocks.Start();
+        StartReceiver();
+    }
+
+    public void FlushBlock() => _blocks.Cut();
+
+    public void Stop(string message)
+    {
+        StopReceiver(message, null);
+        _restartThread?.Join();
+    }
+
+    public void PushSingle(T record) => _blocks.Add(record);
+
+    public void PushBlock(T[] records, Action? onStored)
+    {
+        // Cut what is buffered first, so the receiver's records keep their order across blocks.
+        _blocks.Cut();
+        StoreBlock(records);
+        onStored?.Invoke();
+    }
+
+    public void RestartReceiver(string message, Exception? error, TimeSpan? delay)
+    {
+        lock (_gate)
+        {
+            if (_restarting || _finalStop)
+            {
+                return;
+            }
+
+            _restarting = true;
+        }
+
+        _restartThread = new Thread(() =>
+        {
+            try
+            {
+                StopReceiverOnce($"Restarting receiver with delay {(delay ?? _restartDelay).TotalMilliseconds} ms: {message}", error);
+                _stopped.Token.WaitHandle.WaitOne(delay ?? _restartDelay);
+                lock (_gate)
+                {
+                    if (_finalStop)
+                    {
+                        return;
+                    }
+                }
+
+                Restarts++;
+                StartReceiver();
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _restarting = false;
+                }
+            }
+        })
+        { IsBackground = true, Name = $"sluice-receiver-restart-{StreamId}" };
+        _restartThread.Start();
+    }
+
+    private Thread? _restartThread;
+
+    public void StopReceiver(string message, Exception? error)
+    {
+        lock (_gate)
+        {
+            if (_finalStop)
+            {
+                return;
+            }
+
+            _finalStop = true;
+        }
+
+        _stopped.Cancel();
+        StopReceiverOnce(message, error);
+        _blocks.Stop();
+    }
+
+    public void ReportError(string message, Exception? error)
+    {
+        Log.Warn($"receiver {StreamId} ({_receiver.GetType().Name}) reported an error: {message}{(error is null ? "" : $": {error.Message}")}");
+        _tracker.CountReceiverError(StreamId);
+        _info = _info with { LastErrorMessage = message, LastError = error?.ToString(), LastErrorTime = _ssc.Clock.GetTimeMillis() };
+        var info = _info;
+        _ssc.ListenerBus.Post(l => l.OnReceiverError(info));
+    }
+
+    private void StartReceiver()
+    {
+        try
+        {
+            _receiver.OnStart();
+            lock (_gate)
+            {
+                _started = true;
+            }
+
+            _info = _info with { Active = true };
+            var info = _info;
+            _ssc.ListenerBus.Post(l => l.OnReceiverStarted(info));
+        }
+        catch (Exception e)
+        {
+            ReportError("error starting receiver", e);
+            lock (_gate)
+            {
+                _restarting = false;
+            }
+
+            RestartReceiver("error starting receiver", e, null);
+        }
+    }
+
+    private void StopReceiverOnce(string message, Exception? error)
+    {
+        bool wasStarted;
+        lock (_gate)
+        {
+            wasStarted = _started;
+            _started = false;
+        }
+
+        if (error is not null)
+        {
+            ReportError(message, error);
+        }
+
+        if (!wasStarted)
+        {
+            return;
+        }
+
+        try
+        {
+            _receiver.OnStop();
+        }
+        catch (Exception e)
+        {
+            Log.Error($"receiver {StreamId}: OnStop threw", e);
+        }
+
+        _info = _info with { Active = false };
+        var info = _info;
+        Log.Info($"receiver {StreamId} stopped: {message}");
+        _ssc.ListenerBus.Post(l => l.OnReceiverStopped(info));
+    }
+
+    private void StoreBlock(T[] records)
+    {
+        var id = BlockId.Input(StreamId, Interlocked.Increment(ref _sequence));
+        if (!_ssc.SluiceContext.BlockManager.Put(id, records, _receiver.StorageLevel))
+        {
+            ReportError($"block {id} of {records.Length} records could not be stored at {_receiver.StorageLevel}", null);
+            return;
+        }
+
+        _tracker.AddBlock(new ReceivedBlockInfo(StreamId, id, records.Length));
+    }
+}
+
+/// <summary>The type-independent view of a supervisor that the tracker uses.</summary>
+internal interface IReceiverSupervisor
+{
+    int StreamId { get; }
+
+    bool HasBufferedData { get; }
+
+    void Start();
+
+    void FlushBlock();
+
+    void Stop(string message);
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Sluice.Streaming;
+
+namespace Sluice.Receiving;
+
+/// <summary>
+/// Starts every receiver, keeps a queue of received block metadata per stream, and at each batch time allocates every
+/// block received so far to that batch: each block belongs to exactly one batch.
+/// </summary>
+internal sealed class ReceiverTracker(StreamingContext ssc)
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<int, Queue<ReceivedBlockInfo>> _unallocated = [];
+    private readonly SortedDictionary<Time, Dictionary<int, ReceivedBlockInfo[]>> _allocated = [];
+    private readonly List<IReceiverSupervisor> _supervisors = [];
+    private readonly ConcurrentDictionary<int, long> _errors = new();
+
+    public IReadOnlyList<IReceiverSupervisor> Supervisors => _supervisors;
+
+    public void Start()
+    {
+        foreach (var input in ssc.Graph.InputStreams)
+        {
+            if (input is IReceiverInputDStream receiverStream)
+            {
+                lock (_gate)
+                {
+                    _unallocated[input.Id] = new Queue<ReceivedBlockInfo>();
+                }
+
+                _supervisors.Add(receiverStream.CreateSupervisor(this));
+            }
+        }
+
+        foreach (var s in _supervisors)
+        {
+            s.Start();
+        }
+    }
+
+    public void Stop()
+    {
+        foreach (var s in _supervisors)
+        {
+            s.Stop("stopped by the streaming context");
+        }
+    }
+
+    public void AddBlock(ReceivedBlockInfo block)
+    {
+        lock (_gate)
+        {
+            if (!_unallocated.TryGetValue(block.StreamId, out var queue))
+            {
+                _unallocated[block.StreamId] = queue = new Queue<ReceivedBlockInfo>();
+            }
+
+            queue.Enqueue(block);
+        }
+    }
+
+    public void AllocateBlocksToBatch(Time batchTime)
+    {
+        foreach (var s in _supervisors)
+        {
+            s.FlushBlock();
+        }
+
+        lock (_gate)
+        {
+            if (_allocated.ContainsKey(batchTime))
+            {
+                return;
+            }
+
+            var allocation = new Dictionary<int, ReceivedBlockInfo[]>();
+            foreach (var (streamId, queue) in _unallocated)
+            {
+                allocation[streamId] = [.. queue];
+                queue.Clear();
+            }
+
+            _allocated[batchTime] = allocation;
+        }
+    }
+
+    public IReadOnlyList<ReceivedBlockInfo> GetBlocksOfBatch(Time batchTime, int streamId)
+    {
+        lock (_gate)
+        {
+            return _allocated.TryGetValue(batchTime, out var allocation) && allocation.TryGetValue(streamId, out var blocks) ? blocks : [];
+        }
+    }
+
+    public bool HasUnallocatedData()
+    {
+        foreach (var s in _supervisors)
+        {
+            if (s.HasBufferedData)
+            {
+                return true;
+            }
+        }
+
+        lock (_gate)
+        {
+            return _unallocated.Values.Any(static q => q.Count > 0);
+        }
+    }
+
+    public void CleanupOldBatches(Time threshold)
+    {
+        lock (_gate)
+        {
+            foreach (var time in _allocated.Keys.Where(t => t < threshold).ToList())
+            {
+                _allocated.Remove(time);
+            }
+        }
+    }
+
+    public void CountReceiverError(int streamId) => _errors.AddOrUpdate(streamId, 1, static (_, n) => n + 1);
+
+    public long ErrorCount(int streamId) => _errors.GetValueOrDefault(streamId);
+}

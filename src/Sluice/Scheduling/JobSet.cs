@@ -1,0 +1,30 @@
+using Sluice.Monitoring;
+using Sluice.Streaming;
+
+namespace Sluice.Scheduling;
+
+/// <summary>The jobs of one batch, with the batch's input information and timing.</summary>
+internal sealed class JobSet(Time time, IReadOnlyList<Job> jobs, IReadOnlyDictionary<int, StreamInputInfo> inputInfo, long submissionTime)
+{
+    private int _remaining = jobs.Count;
+
+    public Time Time { get; } = time;
+
+    public IReadOnlyList<Job> Jobs { get; } = jobs;
+
+    public IReadOnlyDictionary<int, StreamInputInfo> InputInfo { get; } = inputInfo;
+
+    public long SubmissionTime { get; } = submissionTime;
+
+    public long? ProcessingStartTime { get; set; }
+
+    public long? ProcessingEndTime { get; set; }
+
+    public bool HasCompleted => Volatile.Read(ref _remaining) == 0;
+
+    /// <summary>Marks one job done; true for the last one.</summary>
+    public bool JobDone() => Interlocked.Decrement(ref _remaining) == 0;
+
+    public BatchInfo ToBatchInfo() =>
+        new(Time, InputInfo, SubmissionTime, ProcessingStartTime, ProcessingEndTime, Jobs.ToDictionary(static j => j.OutputOpId, static j => j.ToInfo()));
+}

@@ -1,0 +1,90 @@
+using Sluice.Configuration;
+using Sluice.Datasets;
+using Sluice.Datasets.Operators;
+using Sluice.Monitoring;
+using Sluice.Storage;
+
+namespace Sluice.Scheduling;
+
+/// <summary>
+/// The driver of batch jobs (Spark's SparkContext): creates datasets, runs jobs on the local executor, owns the block
+/// manager and the shuffle output.
+/// </summary>
+public sealed class SluiceContext : IDisposable
+{
+    private int _nextRddId;
+    private int _nextShuffleId;
+    private int _stopped;
+
+    /// <summary>Creates a context from <paramref name="conf"/>; invalid configuration is an error here.</summary>
+    public SluiceContext(SluiceConf? conf = null)
+    {
+        Conf = conf ?? new SluiceConf();
+        Conf.Validate();
+        Log.Level = Log.ParseLevel(Conf.Get(ConfigKeys.LogLevel, "warn"));
+        DefaultParallelism = Conf.DefaultParallelism;
+        Executor = new LocalExecutor(Conf.ExecutorThreads);
+        string localDir = Conf.Get(ConfigKeys.LocalDir) ?? Path.GetTempPath();
+        BlockManager = new BlockManager(Conf.GetBytes(ConfigKeys.StorageMemory), localDir);
+        ShuffleManager = new ShuffleManager();
+        Scheduler = new DagScheduler(this, Executor, ShuffleManager, Conf.GetInt(ConfigKeys.TaskMaxFailures, 4));
+    }
+
+    /// <summary>The configuration this context was created with.</summary>
+    public SluiceConf Conf { get; }
+
+    /// <summary>Default number of partitions for shuffles and parallelized collections.</summary>
+    public int DefaultParallelism { get; }
+
+    /// <summary>Where blocks and cached partitions live.</summary>
+    public BlockManager BlockManager { get; }
+
+    /// <summary>True once <see cref="Stop"/> ran.</summary>
+    public bool IsStopped => Volatile.Read(ref _stopped) != 0;
+
+    internal LocalExecutor Executor { get; }
+
+    internal ShuffleManager ShuffleManager { get; }
+
+    internal DagScheduler Scheduler { get; }
+
+    /// <summary>A dataset over an in-memory collection, cut into <paramref name="slices"/> partitions.</summary>
+    public Rdd<T> Parallelize<T>(IEnumerable<T> data, int? slices = null) =>
+        new ParallelCollectionRdd<T>(this, data, slices ?? DefaultParallelism);
+
+    /// <summary>A dataset with no partitions and no records.</summary>
+    public Rdd<T> EmptyRdd<T>() => new EmptyRdd<T>(this);
+
+    /// <summary>The union of several datasets.</summary>
+    public Rdd<T> Union<T>(IEnumerable<Rdd<T>> rdds) => new UnionRdd<T>(this, rdds.ToList());
+
+    /// <summary>A dataset of the lines of text files, one partition per file.</summary>
+    public Rdd<string> TextFile(params string[] paths) => new Sources.TextFileRdd(this, paths, null);
+
+    /// <summary>Runs <paramref name="func"/> on every partition (or the ones given) and returns the results in partition order.</summary>
+    public R[] RunJob<T, R>(Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[]? partitions = null)
+    {
+        ObjectDisposedException.ThrowIf(IsStopped, this);
+        partitions ??= Enumerable.Range(0, rdd.NumPartitions).ToArray();
+        return Scheduler.RunJob(rdd, func, partitions);
+    }
+
+    /// <summary>Stops the executor and frees stored blocks.</summary>
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        Executor.Dispose();
+        BlockManager.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Stop();
+
+    internal int NewRddId() => Interlocked.Increment(ref _nextRddId);
+
+    internal int NewShuffleId() => Interlocked.Increment(ref _nextShuffleId);
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using Sluice.Datasets;
+using Sluice.Monitoring;
+
+namespace Sluice.Sinks;
+
+/// <summary>
+/// Writes a dataset as a directory of <c>part-NNNNN</c> text files. Tasks write into a hidden temporary directory
+/// next to the target; the directory is renamed into place only when every part is written, so readers see the whole
+/// output or nothing.
+/// </summary>
+internal static class TextFileWriter
+{
+    public enum ExistingPolicy
+    {
+        /// <summary>An existing target is an error (Spark's saveAsTextFile).</summary>
+        Fail,
+        /// <summary>An existing target is the same batch written before: keep it (idempotent per batch).</summary>
+        KeepExisting,
+    }
+
+    public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists)
+    {
+        string target = Path.GetFullPath(path);
+        if (Directory.Exists(target))
+        {
+            if (ifExists == ExistingPolicy.KeepExisting)
+            {
+                Log.Info($"{target} already exists: this batch's output was committed before");
+                return;
+            }
+
+            throw new IOException($"output directory {target} already exists");
+        }
+
+        string parent = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(parent);
+        string temporary = Path.Combine(parent, $".{Path.GetFileName(target)}._temporary-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            rdd.Context.RunJob(rdd, (r, task, p) =>
+            {
+                string file = Path.Combine(temporary, $"part-{p:D5}");
+                using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+                r.Iterate(p, task, new LineSink<T>(writer));
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+                return 0;
+            });
+            File.WriteAllBytes(Path.Combine(temporary, "_SUCCESS"), []);
+            try
+            {
+                Directory.Move(temporary, target);
+            }
+            catch (IOException) when (ifExists == ExistingPolicy.KeepExisting && Directory.Exists(target))
+            {
+                // Another attempt of the same batch committed first; its content is the same.
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(temporary))
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+        }
+    }
+
+    private sealed class LineSink<T>(TextWriter writer) : IChunkSink<T>
+    {
+        public void Accept(ReadOnlySpan<T> chunk)
+        {
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                writer.Write(RecordFormatter.Format(chunk[i]));
+                writer.Write('\n');
+            }
+        }
+    }
+}

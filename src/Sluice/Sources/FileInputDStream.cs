@@ -1,0 +1,72 @@
+using Sluice.Datasets;
+using Sluice.Streaming;
+
+namespace Sluice.Sources;
+
+/// <summary>
+/// Lines of the text files that appear in a directory after the stream starts (by atomic rename), each file read in
+/// exactly one batch. Hidden and temporary files (<c>.</c> or <c>_</c> prefix, <c>.tmp</c>, <c>._COPYING_</c>) are ignored;
+/// a file that cannot be read is reported on the context's input errors, not fatal.
+/// </summary>
+internal sealed class FileInputDStream(StreamingContext context, string directory) : InputDStream<string>(context)
+{
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    /// <summary>Files taken by some batch so far (the checkpoint issue persists them).</summary>
+    public IReadOnlyCollection<string> SeenFiles => _seen;
+
+    public override void Start()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            throw new DirectoryNotFoundException($"TextFileStream: directory {Directory} does not exist");
+        }
+
+        // Spark's newFilesOnly: files already present at start are not part of the stream.
+        foreach (var file in ListCandidates())
+        {
+            _seen.Add(file);
+        }
+    }
+
+    protected internal override Rdd<string>? Compute(Time validTime)
+    {
+        var fresh = new List<string>();
+        try
+        {
+            foreach (var file in ListCandidates())
+            {
+                if (_seen.Add(file))
+                {
+                    fresh.Add(file);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Context.InputErrors.Report($"TextFileStream {Directory}", $"cannot list the directory: {e.Message}");
+        }
+
+        fresh.Sort(StringComparer.Ordinal);
+        ReportInput(validTime, 0, new Dictionary<string, object> { ["files"] = fresh.ToArray() });
+        return new TextFileRdd(Context.SluiceContext, fresh,
+            (path, e) => Context.InputErrors.Report($"TextFileStream {Directory}", $"cannot read {path}: {e.GetType().Name}: {e.Message}"));
+    }
+
+    internal static bool IsIgnored(string name) =>
+        name.StartsWith('.') || name.StartsWith('_') || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) ||
+        name.EndsWith("._COPYING_", StringComparison.Ordinal);
+
+    private IEnumerable<string> ListCandidates()
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
+        {
+            if (!IsIgnored(Path.GetFileName(path)))
+            {
+                yield return path;
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MemoryPack;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// The default serializer: MemoryPack (compact, fast, no reflection at run time) for primitives, strings, tuples and
+/// [MemoryPackable] types; System.Text.Json for any other type, so every record type can be stored.
+/// </summary>
+public sealed class RecordSerializer : ISerializer
+{
+    /// <summary>The shared instance.</summary>
+    public static readonly RecordSerializer Instance = new();
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { IncludeFields = true };
+    private readonly ConcurrentDictionary<Type, bool> _usesJson = new();
+
+    /// <inheritdoc />
+    public byte[] Serialize<T>(T[] values)
+    {
+        if (!UsesJson<T>())
+        {
+            return MemoryPackSerializer.Serialize(values);
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(values, JsonOptions);
+    }
+
+    /// <inheritdoc />
+    public T[] Deserialize<T>(ReadOnlySpan<byte> bytes) =>
+        UsesJson<T>()
+            ? JsonSerializer.Deserialize<T[]>(bytes, JsonOptions) ?? []
+            : MemoryPackSerializer.Deserialize<T[]>(bytes) ?? [];
+
+    private bool UsesJson<T>() => _usesJson.GetOrAdd(typeof(T), static _ =>
+    {
+        try
+        {
+            MemoryPackSerializer.Serialize(Array.Empty<T>());
+            MemoryPackSerializer.Serialize(new T[1]);
+            return false;
+        }
+        catch (MemoryPackSerializationException)
+        {
+            return true;
+        }
+    });
+}

@@ -1,0 +1,261 @@
+using Sluice.Datasets;
+using Sluice.Monitoring;
+using Sluice.Scheduling;
+using Sluice.Sinks;
+using Sluice.Storage;
+using Sluice.Streaming.Operators;
+
+namespace Sluice.Streaming;
+
+/// <summary>
+/// A discretized stream: one dataset per batch time. Operators build new streams lazily; output operations
+/// (Print, ForeachRDD, SaveAsTextFiles) register a job that runs at every batch.
+/// </summary>
+public abstract class DStream<T> : DStreamBase
+{
+    private readonly Dictionary<Time, Rdd<T>> _generated = [];
+
+    private protected DStream(StreamingContext context) : base(context) { }
+
+    /// <summary>Computes the dataset of <paramref name="validTime"/>; null when the stream has none.</summary>
+    protected internal abstract Rdd<T>? Compute(Time validTime);
+
+    /// <summary>The dataset of <paramref name="time"/>, computed once and remembered for the remember window.</summary>
+    public Rdd<T>? GetOrCompute(Time time)
+    {
+        lock (_generated)
+        {
+            if (_generated.TryGetValue(time, out var existing))
+            {
+                return existing;
+            }
+        }
+
+        if (!IsTimeValid(time))
+        {
+            return null;
+        }
+
+        var rdd = Compute(time);
+        if (rdd is null)
+        {
+            return null;
+        }
+
+        if (StorageLevel.IsValid && !rdd.StorageLevel.IsValid)
+        {
+            rdd.Persist(StorageLevel);
+        }
+
+        lock (_generated)
+        {
+            _generated[time] = rdd;
+        }
+
+        return rdd;
+    }
+
+    /// <summary>The datasets of the batches from <paramref name="from"/> to <paramref name="to"/> (both included, aligned to the slide), oldest first.</summary>
+    public IReadOnlyList<Rdd<T>> Slice(Time from, Time to)
+    {
+        var result = new List<Rdd<T>>();
+        for (var time = to; time >= from; time -= SlideDuration)
+        {
+            if (GetOrCompute(time) is { } rdd)
+            {
+                result.Add(rdd);
+            }
+        }
+
+        result.Reverse();
+        return result;
+    }
+
+    internal override RddBase? GetOrComputeUntyped(Time time) => GetOrCompute(time);
+
+    internal override void ClearMetadata(Time time)
+    {
+        List<KeyValuePair<Time, Rdd<T>>> old;
+        var threshold = time - RememberDuration;
+        lock (_generated)
+        {
+            old = _generated.Where(kv => kv.Key <= threshold).ToList();
+            foreach (var kv in old)
+            {
+                _generated.Remove(kv.Key);
+            }
+        }
+
+        foreach (var kv in old)
+        {
+            OnRddForgotten(kv.Key, kv.Value);
+        }
+
+        foreach (var dep in Dependencies)
+        {
+            dep.ClearMetadata(time);
+        }
+    }
+
+    /// <summary>Called when a generated dataset leaves the remember window: frees what it holds.</summary>
+    private protected virtual void OnRddForgotten(Time time, Rdd<T> rdd)
+    {
+        if (rdd.StorageLevel.IsValid)
+        {
+            rdd.Unpersist();
+        }
+    }
+
+    internal int GeneratedCount
+    {
+        get
+        {
+            lock (_generated)
+            {
+                return _generated.Count;
+            }
+        }
+    }
+
+    // ---- transformations ----
+
+    /// <summary>Applies <paramref name="f"/> to every record.</summary>
+    public DStream<TResult> Map<TResult>(Func<T, TResult> f) => new MappedDStream<T, TResult>(this, f);
+
+    /// <summary>Replaces every record with the records <paramref name="f"/> returns.</summary>
+    public DStream<TResult> FlatMap<TResult>(Func<T, IEnumerable<TResult>> f) => new FlatMappedDStream<T, TResult>(this, f);
+
+    /// <summary>Keeps the records for which <paramref name="predicate"/> is true.</summary>
+    public DStream<T> Filter(Func<T, bool> predicate) => new FilteredDStream<T>(this, predicate);
+
+    /// <summary>Applies <paramref name="f"/> to each whole partition of each batch.</summary>
+    public DStream<TResult> MapPartitions<TResult>(Func<IEnumerable<T>, IEnumerable<TResult>> f, bool preservesPartitioning = false) =>
+        new MapPartitionedDStream<T, TResult>(this, f, preservesPartitioning);
+
+    /// <summary>Each partition of each batch as one array.</summary>
+    public DStream<T[]> Glom() => new GlommedDStream<T>(this);
+
+    /// <summary>Every batch in <paramref name="partitions"/> partitions, by a shuffle.</summary>
+    public DStream<T> Repartition(int partitions) => Transform(rdd => rdd.Repartition(partitions));
+
+    /// <summary>The records of this stream and <paramref name="others"/> (same slide).</summary>
+    public DStream<T> Union(params DStream<T>[] others) => new UnionDStream<T>([this, .. others]);
+
+    /// <summary>One record per batch: the number of records in it (0 for an empty batch).</summary>
+    public DStream<long> Count() =>
+        Map(static _ => (0, 1L))
+            .Transform(rdd => rdd.Union(rdd.Context.Parallelize(new[] { (0, 0L) }, 1)))
+            .ReduceByKey(static (a, b) => a + b, 1)
+            .Map(static kv => kv.Item2);
+
+    /// <summary>One record per non-empty batch: all records combined with <paramref name="f"/>.</summary>
+    public DStream<T> Reduce(Func<T, T, T> f) =>
+        Map(static x => (0, x)).ReduceByKey(f, 1).Map<T>(static kv => kv.Item2);
+
+    /// <summary>Applies a dataset-to-dataset function to every batch.</summary>
+    public DStream<TResult> Transform<TResult>(Func<Rdd<T>, Rdd<TResult>> f) =>
+        new TransformedDStream<TResult>([this], (rdds, _) => f((Rdd<T>)rdds[0]));
+
+    /// <summary>Applies a dataset-to-dataset function, given the batch time, to every batch.</summary>
+    public DStream<TResult> Transform<TResult>(Func<Rdd<T>, Time, Rdd<TResult>> f) =>
+        new TransformedDStream<TResult>([this], (rdds, time) => f((Rdd<T>)rdds[0], time));
+
+    /// <summary>Combines each batch of this stream with the same batch of <paramref name="other"/>.</summary>
+    public DStream<TResult> TransformWith<TOther, TResult>(DStream<TOther> other, Func<Rdd<T>, Rdd<TOther>, Rdd<TResult>> f) =>
+        new TransformedDStream<TResult>([this, other], (rdds, _) => f((Rdd<T>)rdds[0], (Rdd<TOther>)rdds[1]));
+
+    /// <summary>Combines each batch of this stream with the same batch of <paramref name="other"/>, given the batch time.</summary>
+    public DStream<TResult> TransformWith<TOther, TResult>(DStream<TOther> other, Func<Rdd<T>, Rdd<TOther>, Time, Rdd<TResult>> f) =>
+        new TransformedDStream<TResult>([this, other], (rdds, time) => f((Rdd<T>)rdds[0], (Rdd<TOther>)rdds[1], time));
+
+    /// <summary>Keeps every generated dataset at <paramref name="level"/> until it leaves the remember window.</summary>
+    public DStream<T> Persist(StorageLevel level)
+    {
+        Context.Graph.EnsureMutable();
+        StorageLevel = level;
+        return this;
+    }
+
+    /// <summary>Persists generated datasets in memory.</summary>
+    public DStream<T> Cache() => Persist(StorageLevel.MemoryOnlySer);
+
+    /// <summary>Sets the interval of data checkpoints for this stream (a multiple of its slide).</summary>
+    public DStream<T> Checkpoint(TimeSpan interval)
+    {
+        Context.Graph.EnsureMutable();
+        if (interval <= TimeSpan.Zero || interval.Ticks % SlideDuration.Ticks != 0)
+        {
+            throw new ArgumentException($"{this}: checkpoint interval {interval.TotalMilliseconds} ms must be a positive multiple of the slide {SlideDuration.TotalMilliseconds} ms", nameof(interval));
+        }
+
+        CheckpointDuration = interval;
+        if (!StorageLevel.IsValid)
+        {
+            StorageLevel = StorageLevel.MemoryOnlySer;
+        }
+
+        return this;
+    }
+
+    // ---- C# query syntax ----
+
+    /// <summary>Query-syntax alias of <see cref="Map{TResult}"/>.</summary>
+    public DStream<TResult> Select<TResult>(Func<T, TResult> f) => Map(f);
+
+    /// <summary>Query-syntax alias of <see cref="Filter"/>.</summary>
+    public DStream<T> Where(Func<T, bool> predicate) => Filter(predicate);
+
+    /// <summary>Query-syntax alias of <see cref="FlatMap{TResult}"/>.</summary>
+    public DStream<TResult> SelectMany<TResult>(Func<T, IEnumerable<TResult>> f) => FlatMap(f);
+
+    /// <summary>Query-syntax form of a second <c>from</c>.</summary>
+    public DStream<TResult> SelectMany<TCollection, TResult>(Func<T, IEnumerable<TCollection>> collection, Func<T, TCollection, TResult> result) =>
+        FlatMap(x => collection(x).Select(c => result(x, c)));
+
+    // ---- output operations ----
+
+    /// <summary>Runs <paramref name="action"/> on the dataset of every batch, on the job thread.</summary>
+    public void ForeachRDD(Action<Rdd<T>> action) => ForeachRDD((rdd, _) => action(rdd), "ForeachRDD");
+
+    /// <summary>Runs <paramref name="action"/> on the dataset and time of every batch, on the job thread.</summary>
+    public void ForeachRDD(Action<Rdd<T>, Time> action) => ForeachRDD(action, "ForeachRDD");
+
+    /// <summary>Prints the first <paramref name="num"/> records of every batch in Spark's format.</summary>
+    public void Print(int num = 10) => ForeachRDD((rdd, time) => PrintBatch(rdd, time, num), "Print");
+
+    /// <summary>Writes every batch as directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c>, made visible atomically; a re-run of the same batch keeps the first output.</summary>
+    public void SaveAsTextFiles(string prefix, string suffix = "") =>
+        ForeachRDD((rdd, time) => TextFileWriter.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting), "SaveAsTextFiles");
+
+    /// <summary>The directory name SaveAsTextFiles uses for a batch.</summary>
+    public static string BatchFileName(string prefix, string suffix, Time time) =>
+        string.IsNullOrEmpty(suffix) ? $"{prefix}-{time.Milliseconds}" : $"{prefix}-{time.Milliseconds}.{suffix}";
+
+    private void ForeachRDD(Action<Rdd<T>, Time> action, string name) => _ = new ForEachDStream<T>(this, action, name);
+
+    private void PrintBatch(Rdd<T> rdd, Time time, int num)
+    {
+        var first = rdd.Take(num + 1);
+        var text = new System.Text.StringBuilder();
+        text.Append("-------------------------------------------\n");
+        text.Append("Time: ").Append(time.Milliseconds).Append(" ms\n");
+        text.Append("-------------------------------------------\n");
+        for (int i = 0; i < first.Count && i < num; i++)
+        {
+            text.Append(RecordFormatter.Format(first[i])).Append('\n');
+        }
+
+        if (first.Count > num)
+        {
+            text.Append("...\n");
+        }
+
+        text.Append('\n');
+        var output = Context.Output;
+        lock (output)
+        {
+            output.Write(text.ToString());
+            output.Flush();
+        }
+    }
+}

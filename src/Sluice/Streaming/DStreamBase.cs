@@ -1,0 +1,108 @@
+using Sluice.Datasets;
+using Sluice.Storage;
+
+namespace Sluice.Streaming;
+
+/// <summary>The type-independent part of a DStream: identity, slide, parents, remember window and persistence.</summary>
+public abstract class DStreamBase
+{
+    private protected DStreamBase(StreamingContext context)
+    {
+        Context = context;
+        Id = context.Graph.Register(this);
+    }
+
+    /// <summary>The streaming context this stream belongs to.</summary>
+    public StreamingContext Context { get; }
+
+    /// <summary>Stable id, from the order in which the program built the graph.</summary>
+    public int Id { get; }
+
+    /// <summary>Interval between two datasets of this stream.</summary>
+    public abstract TimeSpan SlideDuration { get; }
+
+    /// <summary>The streams this one is computed from.</summary>
+    public abstract IReadOnlyList<DStreamBase> Dependencies { get; }
+
+    /// <summary>Name of the operator, for logs and the UI.</summary>
+    public virtual string Name => GetType().Name.Split('`')[0].Replace("DStream", "", StringComparison.Ordinal);
+
+    /// <summary>Persistence level applied to every generated dataset.</summary>
+    public StorageLevel StorageLevel { get; private protected set; } = StorageLevel.None;
+
+    /// <summary>Interval of data checkpoints, when set (used by stateful operators).</summary>
+    public TimeSpan? CheckpointDuration { get; private protected set; }
+
+    /// <summary>True for operators whose state must be checkpointed.</summary>
+    internal virtual bool MustCheckpoint => false;
+
+    /// <summary>The time before the first batch; every valid batch time is zero time plus a multiple of the slide.</summary>
+    internal Time? ZeroTime { get; private set; }
+
+    /// <summary>How long generated datasets are kept after their batch.</summary>
+    internal TimeSpan RememberDuration { get; private set; }
+
+    /// <summary>How much history this stream needs from its parents, beyond its own remember window.</summary>
+    internal virtual TimeSpan ParentRememberDuration => RememberDuration;
+
+    internal abstract RddBase? GetOrComputeUntyped(Time time);
+
+    internal abstract void ClearMetadata(Time time);
+
+    internal virtual void Initialize(Time zeroTime)
+    {
+        if (ZeroTime is { } z && z != zeroTime)
+        {
+            throw new InvalidOperationException($"{this} was initialized with zero time {z}, cannot reinitialize with {zeroTime}");
+        }
+
+        ZeroTime = zeroTime;
+        if (RememberDuration == TimeSpan.Zero)
+        {
+            RememberDuration = SlideDuration;
+        }
+
+        foreach (var dep in Dependencies)
+        {
+            dep.Initialize(zeroTime);
+        }
+    }
+
+    internal void RememberFor(TimeSpan duration)
+    {
+        if (duration > RememberDuration)
+        {
+            RememberDuration = duration;
+        }
+
+        foreach (var dep in Dependencies)
+        {
+            dep.RememberFor(ParentRememberDuration);
+        }
+    }
+
+    internal virtual void Validate()
+    {
+        if (SlideDuration <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{this}: slide duration must be positive");
+        }
+
+        long batch = Time.ToMillis(Context.BatchDuration);
+        if (Time.ToMillis(SlideDuration) % batch != 0)
+        {
+            throw new InvalidOperationException($"{this}: slide duration {SlideDuration.TotalMilliseconds} ms is not a multiple of the batch interval {batch} ms");
+        }
+
+        foreach (var dep in Dependencies)
+        {
+            dep.Validate();
+        }
+    }
+
+    internal bool IsTimeValid(Time time) =>
+        ZeroTime is { } zero && time > zero && ((time - zero).Ticks % SlideDuration.Ticks) == 0;
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}DStream[{Id}]";
+}

@@ -1,0 +1,114 @@
+using Sluice.Scheduling;
+using Sluice.Streaming.Operators;
+
+namespace Sluice.Streaming;
+
+/// <summary>The program's streams: inputs, outputs (in registration order), remember window; turns a batch time into jobs.</summary>
+internal sealed class DStreamGraph(StreamingContext context)
+{
+    private readonly List<DStreamBase> _streams = [];
+    private readonly List<IInputDStream> _inputs = [];
+    private readonly List<IOutputStream> _outputs = [];
+    private bool _started;
+
+    public Time? ZeroTime { get; private set; }
+
+    public TimeSpan? RememberDuration { get; set; }
+
+    public IReadOnlyList<IInputDStream> InputStreams => _inputs;
+
+    public IReadOnlyList<IOutputStream> OutputStreams => _outputs;
+
+    public IReadOnlyList<DStreamBase> Streams => _streams;
+
+    public int Register(DStreamBase stream)
+    {
+        lock (_streams)
+        {
+            EnsureMutable();
+            _streams.Add(stream);
+            if (stream is IInputDStream input)
+            {
+                _inputs.Add(input);
+            }
+
+            return _streams.Count - 1;
+        }
+    }
+
+    public int AddOutputStream(IOutputStream output)
+    {
+        lock (_streams)
+        {
+            _outputs.Add(output);
+            return _outputs.Count - 1;
+        }
+    }
+
+    public void EnsureMutable()
+    {
+        if (_started || context.State != StreamingContextState.Initialized)
+        {
+            throw new InvalidOperationException(
+                "Adding new inputs, transformations, and output operations after starting a context is not supported");
+        }
+    }
+
+    public void Validate()
+    {
+        if (_outputs.Count == 0)
+        {
+            throw new InvalidOperationException("No output operations registered, so nothing to execute: add Print, ForeachRDD or SaveAsTextFiles");
+        }
+
+        foreach (var output in _outputs)
+        {
+            ((DStreamBase)output).Validate();
+        }
+    }
+
+    public void Start(Time zeroTime)
+    {
+        _started = true;
+        ZeroTime = zeroTime;
+        foreach (var output in _outputs)
+        {
+            var stream = (DStreamBase)output;
+            stream.Initialize(zeroTime);
+            if (RememberDuration is { } remember)
+            {
+                stream.RememberFor(remember);
+            }
+            else
+            {
+                stream.RememberFor(stream.RememberDuration);
+            }
+        }
+    }
+
+    public List<Job> GenerateJobs(Time time)
+    {
+        var jobs = new List<Job>(_outputs.Count);
+        foreach (var output in _outputs)
+        {
+            if (output.GenerateJob(time) is { } job)
+            {
+                jobs.Add(job);
+            }
+        }
+
+        return jobs;
+    }
+
+    public void ClearMetadata(Time time)
+    {
+        foreach (var output in _outputs)
+        {
+            ((DStreamBase)output).ClearMetadata(time);
+        }
+    }
+
+    /// <summary>The longest remember window of any input stream: how far back input may still be read.</summary>
+    public TimeSpan MaxInputRememberDuration =>
+        _inputs.Count == 0 ? TimeSpan.Zero : _inputs.Max(static i => ((DStreamBase)i).RememberDuration);
+}

@@ -1,0 +1,54 @@
+using Sluice.Datasets;
+using Sluice.Scheduling;
+
+namespace Sluice.Streaming.Operators;
+
+/// <summary>An output operation: at every batch, a job that runs a function on the parent's dataset.</summary>
+internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
+{
+    private readonly DStream<T> _parent;
+    private readonly Action<Rdd<T>, Time> _action;
+    private readonly DStreamBase[] _dependencies;
+
+    public ForEachDStream(DStream<T> parent, Action<Rdd<T>, Time> action, string name) : base(parent.Context)
+    {
+        _parent = parent;
+        _action = action;
+        _dependencies = [parent];
+        OperationName = name;
+        OutputOperationId = Context.Graph.AddOutputStream(this);
+    }
+
+    public string OperationName { get; }
+
+    public int OutputOperationId { get; }
+
+    public override TimeSpan SlideDuration => _parent.SlideDuration;
+
+    public override IReadOnlyList<DStreamBase> Dependencies => _dependencies;
+
+    public override string Name => OperationName;
+
+    internal override RddBase? GetOrComputeUntyped(Time time) => null;
+
+    internal override void ClearMetadata(Time time) => _parent.ClearMetadata(time);
+
+    public Job? GenerateJob(Time time)
+    {
+        var rdd = _parent.GetOrCompute(time);
+        if (rdd is null)
+        {
+            return null;
+        }
+
+        return new Job(time, OutputOperationId, OperationName, $"{OperationName} at {_parent}", () => _action(rdd, time));
+    }
+}
+
+/// <summary>A stream that ends in an output operation and generates a job per batch.</summary>
+internal interface IOutputStream
+{
+    int OutputOperationId { get; }
+
+    Job? GenerateJob(Time time);
+}

@@ -1,0 +1,352 @@
+using System.Runtime.InteropServices;
+using Sluice.Configuration;
+using Sluice.Datasets;
+using Sluice.Monitoring;
+using Sluice.Receiving;
+using Sluice.Scheduling;
+using Sluice.Sources;
+using Sluice.Util;
+
+namespace Sluice.Streaming;
+
+/// <summary>
+/// Entry point of a streaming program (Spark's StreamingContext): the batch interval, the input streams, and the
+/// lifecycle: Start, Stop (optionally graceful), AwaitTermination.
+/// </summary>
+public sealed class StreamingContext : IDisposable
+{
+    private readonly object _stateGate = new();
+    private readonly ManualResetEventSlim _terminated = new();
+    private readonly bool _ownsSluiceContext;
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private Exception? _error;
+
+    /// <summary>Creates a context with a new <see cref="Scheduling.SluiceContext"/> from <paramref name="conf"/>.</summary>
+    public StreamingContext(SluiceConf conf, TimeSpan batchInterval, IClock? clock = null)
+        : this(CreateSluiceContext(conf, batchInterval), batchInterval, clock, ownsContext: true)
+    {
+    }
+
+    /// <summary>Creates a context on an existing <see cref="Scheduling.SluiceContext"/>.</summary>
+    public StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock = null)
+        : this(sluiceContext, batchInterval, clock, ownsContext: false)
+    {
+        sluiceContext.Conf.Validate(batchInterval);
+    }
+
+    private StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock, bool ownsContext)
+    {
+        SluiceContext = sluiceContext;
+        BatchDuration = batchInterval;
+        Clock = clock ?? SystemClock.Instance;
+        _ownsSluiceContext = ownsContext;
+        Graph = new DStreamGraph(this);
+        ListenerBus = new StreamingListenerBus();
+        InputInfoTracker = new InputInfoTracker();
+        ReceiverTracker = new ReceiverTracker(this);
+        JobScheduler = new JobScheduler(this);
+        JobGenerator = new JobGenerator(this);
+        JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
+    }
+
+    /// <summary>The batch-job context underneath.</summary>
+    public SluiceContext SluiceContext { get; }
+
+    /// <summary>The configuration.</summary>
+    public SluiceConf Conf => SluiceContext.Conf;
+
+    /// <summary>The batch interval.</summary>
+    public TimeSpan BatchDuration { get; }
+
+    /// <summary>The clock every timer reads.</summary>
+    public IClock Clock { get; }
+
+    /// <summary>Initialized, Active or Stopped.</summary>
+    public StreamingContextState State { get; private set; } = StreamingContextState.Initialized;
+
+    /// <summary>Where Print writes; standard output by default.</summary>
+    public TextWriter Output { get; set; } = Console.Out;
+
+    /// <summary>The counted error path for unusable input (unreadable files, malformed records).</summary>
+    public InputErrors InputErrors { get; } = new();
+
+    /// <summary>Directory for checkpoints, once set.</summary>
+    public string? CheckpointDirectory { get; private set; }
+
+    /// <summary>The batch time before the first batch, once started.</summary>
+    public Time? ZeroTime => Graph.ZeroTime;
+
+    internal DStreamGraph Graph { get; }
+
+    internal StreamingListenerBus ListenerBus { get; }
+
+    internal InputInfoTracker InputInfoTracker { get; }
+
+    internal ReceiverTracker ReceiverTracker { get; }
+
+    internal JobScheduler JobScheduler { get; }
+
+    internal JobGenerator JobGenerator { get; }
+
+    // ---- input streams ----
+
+    /// <summary>A stream of the datasets queued in <paramref name="queue"/>: one per batch (or all queued, when not <paramref name="oneAtATime"/>); <paramref name="defaultRdd"/> or an empty dataset when the queue is empty. Lock the queue when adding to it while running.</summary>
+    public InputDStream<T> QueueStream<T>(Queue<Rdd<T>> queue, bool oneAtATime = true, Rdd<T>? defaultRdd = null) =>
+        new QueueInputDStream<T>(this, () =>
+        {
+            lock (queue)
+            {
+                var taken = new List<Rdd<T>>();
+                while (queue.Count > 0 && (!oneAtATime || taken.Count == 0))
+                {
+                    taken.Add(queue.Dequeue());
+                }
+
+                return taken;
+            }
+        }, defaultRdd);
+
+    /// <summary>A stream of the datasets queued in a concurrent queue.</summary>
+    public InputDStream<T> QueueStream<T>(System.Collections.Concurrent.ConcurrentQueue<Rdd<T>> queue, bool oneAtATime = true, Rdd<T>? defaultRdd = null) =>
+        new QueueInputDStream<T>(this, () =>
+        {
+            var taken = new List<Rdd<T>>();
+            while ((!oneAtATime || taken.Count == 0) && queue.TryDequeue(out var rdd))
+            {
+                taken.Add(rdd);
+            }
+
+            return taken;
+        }, defaultRdd);
+
+    /// <summary>UTF-8 lines from a TCP server at <paramref name="hostname"/>:<paramref name="port"/>; reconnects with backoff.</summary>
+    public ReceiverInputDStream<string> SocketTextStream(string hostname, int port, Storage.StorageLevel? storageLevel = null)
+    {
+        int maxLine = (int)Math.Min(int.MaxValue, Conf.GetBytes(ConfigKeys.SocketMaxLineLength, 1 << 20));
+        return ReceiverStream(() => new SocketReceiver(hostname, port, storageLevel, maxLine));
+    }
+
+    /// <summary>Lines of the text files that appear in <paramref name="directory"/> after start; each file read once.</summary>
+    public InputDStream<string> TextFileStream(string directory) => new FileInputDStream(this, directory);
+
+    /// <summary>Generated <c>(Timestamp, Value)</c> records at <paramref name="recordsPerSecond"/>, for demos and benchmarks.</summary>
+    public ReceiverInputDStream<(long Timestamp, long Value)> RateStream(long recordsPerSecond) =>
+        ReceiverStream(() => new RateReceiver(recordsPerSecond, Clock, Conf.GetDuration(ConfigKeys.BlockInterval)));
+
+    /// <summary>A stream fed by a user-defined receiver.</summary>
+    public ReceiverInputDStream<T> ReceiverStream<T>(Receiver<T> receiver) => ReceiverStream(() => receiver);
+
+    /// <summary>A stream fed by the receiver <paramref name="factory"/> makes at start.</summary>
+    public ReceiverInputDStream<T> ReceiverStream<T>(Func<Receiver<T>> factory) => new(this, factory);
+
+    /// <summary>The union of several streams.</summary>
+    public DStream<T> Union<T>(params DStream<T>[] streams) => new Operators.UnionDStream<T>(streams);
+
+    /// <summary>Applies a function to the datasets of several streams at each batch time.</summary>
+    public DStream<T> Transform<T>(IReadOnlyList<DStreamBase> streams, Func<IReadOnlyList<RddBase>, Time, Rdd<T>> transform) =>
+        new Operators.TransformedDStream<T>(streams, transform);
+
+    // ---- configuration of the run ----
+
+    /// <summary>Keeps every stream's datasets for at least <paramref name="duration"/>, for queries on old batches.</summary>
+    public void Remember(TimeSpan duration)
+    {
+        Graph.EnsureMutable();
+        Graph.RememberDuration = duration;
+    }
+
+    /// <summary>Sets the checkpoint directory (used by stateful operations and recovery).</summary>
+    public void Checkpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        CheckpointDirectory = Path.GetFullPath(directory);
+    }
+
+    /// <summary>Adds a listener for batch, output-operation and receiver events.</summary>
+    public void AddStreamingListener(IStreamingListener listener) => ListenerBus.AddListener(listener);
+
+    /// <summary>Removes a listener.</summary>
+    public void RemoveStreamingListener(IStreamingListener listener) => ListenerBus.RemoveListener(listener);
+
+    // ---- lifecycle ----
+
+    /// <summary>Validates the graph and starts generating batches; a second call is an error.</summary>
+    public void Start()
+    {
+        lock (_stateGate)
+        {
+            switch (State)
+            {
+                case StreamingContextState.Active:
+                    throw new InvalidOperationException("StreamingContext has already been started");
+                case StreamingContextState.Stopped:
+                    throw new InvalidOperationException("StreamingContext has already been stopped and cannot be restarted; create a new one");
+            }
+
+            Conf.Validate(BatchDuration);
+            Graph.Validate();
+            foreach (var stream in Graph.Streams)
+            {
+                if (stream.MustCheckpoint && CheckpointDirectory is null)
+                {
+                    throw new InvalidOperationException($"{stream} needs a checkpoint directory: call StreamingContext.Checkpoint(directory) before Start");
+                }
+            }
+
+            State = StreamingContextState.Active;
+        }
+
+        foreach (var input in Graph.InputStreams)
+        {
+            input.Start();
+        }
+
+        JobScheduler.Start();
+        ReceiverTracker.Start();
+        JobGenerator.Start();
+        RegisterShutdownSignals();
+        long now = Clock.GetTimeMillis();
+        ListenerBus.Post(l => l.OnStreamingStarted(now));
+        Log.Info($"streaming context started: batch interval {BatchDuration.TotalMilliseconds} ms, first batch at {ZeroTime + BatchDuration}");
+    }
+
+    /// <summary>
+    /// Stops the stream. Graceful: receivers stop, every record already received is processed, then the jobs finish.
+    /// Otherwise: batches in flight finish, queued ones are dropped.
+    /// </summary>
+    public void Stop(bool stopSluiceContext = true, bool stopGracefully = false)
+    {
+        lock (_stateGate)
+        {
+            if (State == StreamingContextState.Stopped)
+            {
+                return;
+            }
+
+            if (State == StreamingContextState.Initialized)
+            {
+                State = StreamingContextState.Stopped;
+                FinishStop(stopSluiceContext);
+                return;
+            }
+
+            State = StreamingContextState.Stopped;
+        }
+
+        // A job that stops its own context would wait for itself.
+        if (JobScheduler.IsJobThread)
+        {
+            new Thread(() => StopActive(stopSluiceContext, stopGracefully)) { IsBackground = true, Name = "sluice-stop" }.Start();
+            return;
+        }
+
+        StopActive(stopSluiceContext, stopGracefully);
+    }
+
+    /// <summary>Waits until the context stops; rethrows the error that stopped it, if any.</summary>
+    public void AwaitTermination()
+    {
+        _terminated.Wait();
+        ThrowIfError();
+    }
+
+    /// <summary>Waits until the context stops or <paramref name="timeout"/> passes; true when it stopped.</summary>
+    public bool AwaitTerminationOrTimeout(TimeSpan timeout)
+    {
+        bool stopped = _terminated.Wait(timeout);
+        ThrowIfError();
+        return stopped;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Stop();
+
+    /// <summary>Records a fatal error: the context stops and AwaitTermination rethrows it.</summary>
+    internal void ReportError(Exception error)
+    {
+        Interlocked.CompareExchange(ref _error, error, null);
+        Log.Error("streaming context is stopping on error", error);
+        new Thread(() => Stop(stopSluiceContext: _ownsSluiceContext)) { IsBackground = true, Name = "sluice-stop-on-error" }.Start();
+    }
+
+    /// <summary>Waits until every listener event posted so far is delivered (for tests and tools).</summary>
+    internal bool WaitForListenerEvents(TimeSpan timeout) => ListenerBus.WaitUntilEmpty(timeout);
+
+    private void StopActive(bool stopSluiceContext, bool stopGracefully)
+    {
+        try
+        {
+            ReceiverTracker.Stop();
+            JobGenerator.Stop(stopGracefully);
+            JobScheduler.Stop(stopGracefully);
+            foreach (var input in Graph.InputStreams)
+            {
+                input.Stop();
+            }
+        }
+        catch (Exception e)
+        {
+            Log.Error("error while stopping the streaming context", e);
+        }
+        finally
+        {
+            FinishStop(stopSluiceContext);
+        }
+    }
+
+    private void FinishStop(bool stopSluiceContext)
+    {
+        foreach (var s in _signals)
+        {
+            s.Dispose();
+        }
+
+        _signals.Clear();
+        ListenerBus.WaitUntilEmpty(TimeSpan.FromSeconds(10));
+        ListenerBus.Dispose();
+        if (stopSluiceContext)
+        {
+            SluiceContext.Stop();
+        }
+
+        _terminated.Set();
+        Log.Info("streaming context stopped");
+    }
+
+    private void ThrowIfError()
+    {
+        if (Volatile.Read(ref _error) is { } e)
+        {
+            throw new StreamingQueryException($"the streaming context stopped because of an error: {e.Message}", e);
+        }
+    }
+
+    private void RegisterShutdownSignals()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        bool graceful = Conf.GetBool(ConfigKeys.StopGracefullyOnShutdown);
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, ctx =>
+            {
+                // Keep the process alive: the stop finishes batches in flight and AwaitTermination returns.
+                ctx.Cancel = true;
+                Log.Warn($"received {ctx.Signal}: stopping the streaming context{(graceful ? " gracefully" : "")}");
+                new Thread(() => Stop(stopSluiceContext: true, stopGracefully: graceful)) { IsBackground = true, Name = "sluice-signal-stop" }.Start();
+            }));
+        }
+    }
+
+    private static SluiceContext CreateSluiceContext(SluiceConf conf, TimeSpan batchInterval)
+    {
+        conf.Validate(batchInterval);
+        return new SluiceContext(conf);
+    }
+}
+
+/// <summary>The error that stopped a streaming context, rethrown from AwaitTermination.</summary>
+public sealed class StreamingQueryException(string message, Exception inner) : Exception(message, inner);

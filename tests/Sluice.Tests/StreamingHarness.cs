@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Sluice.Configuration;
+using Sluice.Monitoring;
+using Sluice.Streaming;
+using Sluice.Util;
+
+namespace Sluice.Tests;
+
+/// <summary>A streaming context on a manual clock, with a listener that lets a test wait for a batch to complete.</summary>
+public sealed class StreamingHarness : IDisposable, IStreamingListener
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<long, BatchInfo> _completed = new();
+    private readonly object _gate = new();
+
+    public StreamingHarness(int threads = 2, long batchMillis = 1000, Action<SluiceConf>? configure = null)
+    {
+        var conf = new SluiceConf(loadDefaults: false).SetMaster($"local[{threads}]").Set(ConfigKeys.BlockInterval, "100ms");
+        configure?.Invoke(conf);
+        Clock = new ManualClock();
+        BatchMillis = batchMillis;
+        Context = new StreamingContext(conf, TimeSpan.FromMilliseconds(batchMillis), Clock);
+        Context.Output = Output;
+        Context.AddStreamingListener(this);
+    }
+
+    public ManualClock Clock { get; }
+
+    public long BatchMillis { get; }
+
+    public StreamingContext Context { get; }
+
+    public StringWriter Output { get; } = new();
+
+    public List<BatchInfo> CompletedInOrder { get; } = [];
+
+    public void Start() => Context.Start();
+
+    /// <summary>Advances the clock one batch interval and waits until that batch has completed.</summary>
+    public BatchInfo RunBatch()
+    {
+        long target = Clock.GetTimeMillis() + BatchMillis;
+        Clock.SetTime(target);
+        return WaitForBatch(target);
+    }
+
+    public BatchInfo WaitForBatch(long batchTime)
+    {
+        var deadline = DateTime.UtcNow + WaitLimit;
+        lock (_gate)
+        {
+            while (!_completed.ContainsKey(batchTime))
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"batch {batchTime} did not complete within {WaitLimit}");
+                }
+
+                Monitor.Wait(_gate, left);
+            }
+        }
+
+        return _completed[batchTime];
+    }
+
+    void IStreamingListener.OnBatchCompleted(BatchInfo batch)
+    {
+        lock (_gate)
+        {
+            _completed[batch.BatchTime.Milliseconds] = batch;
+            CompletedInOrder.Add(batch);
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void Dispose() => Context.Stop();
+}
