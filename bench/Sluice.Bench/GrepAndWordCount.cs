@@ -1,0 +1,246 @@
+using System.Reactive.Linq;
+using System.Runtime.InteropServices;
+using Sluice.Streaming;
+
+namespace Sluice.Bench;
+
+/// <summary>The D-Streams paper's Grep and WordCount, over the same batches for every contender.</summary>
+internal static class GrepAndWordCount
+{
+    public static IEnumerable<Measurement> Grep(string[][] batches, int cores)
+    {
+        long records = batches.Sum(b => (long)b.Length);
+        long[] reference = batches.Select(b => (long)b.Count(Workload.IsGrepMatch)).ToArray();
+        var rows = new List<Measurement>();
+
+        long[] single = new long[batches.Length];
+        rows.Add(Measurement.Run("Grep", "hand-written loop (1 thread)", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                long n = 0;
+                foreach (var line in batches[b])
+                {
+                    if (Workload.IsGrepMatch(line))
+                    {
+                        n++;
+                    }
+                }
+
+                single[b] = n;
+            }
+        }));
+        Check("Grep", "hand-written loop", reference, single);
+
+        long[] parallel = new long[batches.Length];
+        rows.Add(Measurement.Run("Grep", "hand-written loop (parallel)", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                var lines = batches[b];
+                long total = 0;
+                Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, () => 0L, (part, _, local) =>
+                {
+                    int start = (int)((long)part * lines.Length / cores);
+                    int end = (int)((long)(part + 1) * lines.Length / cores);
+                    for (int i = start; i < end; i++)
+                    {
+                        if (Workload.IsGrepMatch(lines[i]))
+                        {
+                            local++;
+                        }
+                    }
+
+                    return local;
+                }, local => Interlocked.Add(ref total, local));
+                parallel[b] = total;
+            }
+        }));
+        Check("Grep", "parallel loop", reference, parallel);
+
+        long[] plinq = new long[batches.Length];
+        rows.Add(Measurement.Run("Grep", "PLINQ", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                plinq[b] = batches[b].AsParallel().WithDegreeOfParallelism(cores).LongCount(Workload.IsGrepMatch);
+            }
+        }));
+        Check("Grep", "PLINQ", reference, plinq);
+
+        long[] rx = new long[batches.Length];
+        rows.Add(Measurement.Run("Grep", "Rx.NET", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                rx[b] = batches[b].ToObservable().Where(Workload.IsGrepMatch).LongCount().Wait();
+            }
+        }));
+        Check("Grep", "Rx.NET", reference, rx);
+
+        var sluice = new List<long>();
+        using (var driver = new SluiceDriver<string>(cores))
+        {
+            driver.Input.Filter(Workload.IsGrepMatch).Count().ForeachRDD(rdd => sluice.Add(rdd.First()));
+            foreach (var batch in batches)
+            {
+                driver.Enqueue(batch);
+            }
+
+            driver.Start();
+            rows.Add(Measurement.Run("Grep", "Sluice", records, () =>
+            {
+                for (int b = 0; b < batches.Length; b++)
+                {
+                    driver.RunBatch();
+                }
+            }));
+        }
+
+        Check("Grep", "Sluice", reference, sluice.ToArray());
+        return rows;
+    }
+
+    public static IEnumerable<Measurement> WordCount(string[][] batches, int cores)
+    {
+        long records = batches.Sum(b => (long)b.Length);
+        var reference = batches.Select(b => b.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count())).ToArray();
+        var rows = new List<Measurement>();
+
+        var single = new Dictionary<string, long>[batches.Length];
+        rows.Add(Measurement.Run("WordCount", "hand-written loop (1 thread)", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                var counts = new Dictionary<string, long>();
+                foreach (var line in batches[b])
+                {
+                    foreach (var word in line.Split(' '))
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _)++;
+                    }
+                }
+
+                single[b] = counts;
+            }
+        }));
+        Check("WordCount", "hand-written loop", reference, single);
+
+        var parallel = new Dictionary<string, long>[batches.Length];
+        rows.Add(Measurement.Run("WordCount", "hand-written loop (parallel)", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                var lines = batches[b];
+                var partials = new Dictionary<string, long>[cores];
+                Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
+                {
+                    var counts = new Dictionary<string, long>();
+                    int start = (int)((long)part * lines.Length / cores);
+                    int end = (int)((long)(part + 1) * lines.Length / cores);
+                    for (int i = start; i < end; i++)
+                    {
+                        foreach (var word in lines[i].Split(' '))
+                        {
+                            CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _)++;
+                        }
+                    }
+
+                    partials[part] = counts;
+                });
+                var merged = partials[0];
+                for (int p = 1; p < cores; p++)
+                {
+                    foreach (var (word, count) in partials[p])
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(merged, word, out _) += count;
+                    }
+                }
+
+                parallel[b] = merged;
+            }
+        }));
+        Check("WordCount", "parallel loop", reference, parallel);
+
+        var plinq = new Dictionary<string, long>[batches.Length];
+        rows.Add(Measurement.Run("WordCount", "PLINQ", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                plinq[b] = batches[b].AsParallel().WithDegreeOfParallelism(cores).SelectMany(l => l.Split(' '))
+                    .GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
+            }
+        }));
+        Check("WordCount", "PLINQ", reference, plinq);
+
+        var rx = new Dictionary<string, long>[batches.Length];
+        rows.Add(Measurement.Run("WordCount", "Rx.NET", records, () =>
+        {
+            for (int b = 0; b < batches.Length; b++)
+            {
+                rx[b] = batches[b].ToObservable().SelectMany(l => l.Split(' ')).GroupBy(w => w)
+                    .SelectMany(g => g.LongCount().Select(c => (g.Key, c))).ToList().Wait()
+                    .ToDictionary(kv => kv.Key, kv => kv.c);
+            }
+        }));
+        Check("WordCount", "Rx.NET", reference, rx);
+
+        var sluice = new List<Dictionary<string, long>>();
+        using (var driver = new SluiceDriver<string>(cores))
+        {
+            driver.Input.FlatMap(l => l.Split(' ')).Map(w => (w, 1L)).ReduceByKey((a, b) => a + b)
+                .ForeachRDD(rdd => sluice.Add(rdd.CollectAsMapOf()));
+            foreach (var batch in batches)
+            {
+                driver.Enqueue(batch);
+            }
+
+            driver.Start();
+            rows.Add(Measurement.Run("WordCount", "Sluice", records, () =>
+            {
+                for (int b = 0; b < batches.Length; b++)
+                {
+                    driver.RunBatch();
+                }
+            }));
+        }
+
+        Check("WordCount", "Sluice", reference, sluice.ToArray());
+        return rows;
+    }
+
+    private static Dictionary<string, long> CollectAsMapOf(this Datasets.Rdd<(string, long)> rdd)
+    {
+        var map = new Dictionary<string, long>();
+        foreach (var (k, v) in rdd.Collect())
+        {
+            map[k] = v;
+        }
+
+        return map;
+    }
+
+    private static void Check(string workload, string contender, long[] expected, long[] actual)
+    {
+        if (!expected.SequenceEqual(actual))
+        {
+            throw new InvalidOperationException($"{workload}: {contender} computed [{string.Join(",", actual)}], expected [{string.Join(",", expected)}]");
+        }
+    }
+
+    private static void Check(string workload, string contender, Dictionary<string, long>[] expected, Dictionary<string, long>[] actual)
+    {
+        if (expected.Length != actual.Length)
+        {
+            throw new InvalidOperationException($"{workload}: {contender} produced {actual.Length} batches, expected {expected.Length}");
+        }
+
+        for (int b = 0; b < expected.Length; b++)
+        {
+            if (expected[b].Count != actual[b].Count || expected[b].Any(kv => !actual[b].TryGetValue(kv.Key, out long c) || c != kv.Value))
+            {
+                throw new InvalidOperationException($"{workload}: {contender} batch {b} differs from the reference");
+            }
+        }
+    }
+}

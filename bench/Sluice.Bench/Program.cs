@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Sluice.Bench;
+
+// dotnet run -c Release --project bench/Sluice.Bench -- [workload] [--size N] [--cores N]
+string workload = "all";
+int size = 10;
+int cores = Environment.ProcessorCount;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--size" when i + 1 < args.Length:
+            size = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--cores" when i + 1 < args.Length:
+            cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|empty] [--size batches] [--cores N]");
+            return 0;
+        default:
+            workload = args[i].ToLowerInvariant();
+            break;
+    }
+}
+
+bool Wants(string name) => workload == "all" || workload == name;
+var rows = new List<Measurement>();
+string[][]? lines = null;
+string[][] Lines() => lines ??= Workload.Generate(size, 100_000);
+
+if (Wants("grep"))
+{
+    rows.AddRange(GrepAndWordCount.Grep(Lines(), cores));
+}
+
+if (Wants("wordcount"))
+{
+    rows.AddRange(GrepAndWordCount.WordCount(Lines(), cores));
+}
+
+if (Wants("empty"))
+{
+    rows.AddRange(SchedulingOverhead.EmptyBatches(size * 100, cores));
+}
+
+var table = new StringBuilder();
+table.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; size {size}");
+table.AppendLine();
+table.AppendLine("| workload | contender | records/s | × parallel loop | × Rx.NET | bytes alloc/record | peak heap MiB | note |");
+table.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+foreach (var row in rows)
+{
+    var baseline = rows.FirstOrDefault(r => r.Workload == row.Workload && r.Contender == "hand-written loop (parallel)");
+    var rx = rows.FirstOrDefault(r => r.Workload == row.Workload && r.Contender == "Rx.NET");
+    string ratio = baseline is null ? "" : (row.RecordsPerSecond / baseline.RecordsPerSecond).ToString("F2", CultureInfo.InvariantCulture);
+    string rxRatio = rx is null ? "" : (row.RecordsPerSecond / rx.RecordsPerSecond).ToString("F2", CultureInfo.InvariantCulture);
+    table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {row.Workload} | {row.Contender} | {row.RecordsPerSecond:N0} | {ratio} | {rxRatio} | {row.BytesPerRecord:F1} | {row.PeakHeapBytes / (1024.0 * 1024):F0} | {row.Note} |"));
+}
+
+Console.WriteLine(table);
+string resultsPath = Path.Combine(FindRepoRoot(), "bench", "RESULTS.md");
+File.WriteAllText(resultsPath, "# Benchmark results\n\nWritten by `dotnet run -c Release --project bench/Sluice.Bench`. Ratios compare contenders measured in the same run.\n\n" + table);
+Console.WriteLine($"written to {resultsPath}");
+return 0;
+
+static string FindRepoRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sluice.sln")))
+    {
+        dir = dir.Parent;
+    }
+
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
