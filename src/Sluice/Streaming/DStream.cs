@@ -1,4 +1,5 @@
 using Sluice.Datasets;
+using Sluice.Datasets.Operators;
 using Sluice.Monitoring;
 using Sluice.Scheduling;
 using Sluice.Sinks;
@@ -143,8 +144,7 @@ public abstract class DStream<T> : DStreamBase
 
     /// <summary>One record per batch: the number of records in it (0 for an empty batch).</summary>
     public DStream<long> Count() =>
-        Map(static _ => (0, 1L))
-            .Transform(rdd => rdd.Union(rdd.Context.Parallelize(new[] { (0, 0L) }, 1)))
+        Transform(static rdd => new PartitionCountRdd<T>(rdd).Map(static n => (0, n)).Union(rdd.Context.Parallelize(new[] { (0, 0L) }, 1)))
             .ReduceByKey(static (a, b) => a + b, 1)
             .Map(static kv => kv.Item2);
 

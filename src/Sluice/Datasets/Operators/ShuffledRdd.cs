@@ -36,17 +36,27 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
             }
             else
             {
-                int capacity = 0;
-                foreach (var b in buckets)
+                // Start from a copy of the largest map (the copy reuses its stored hashes); map outputs stay
+                // untouched so a retried task or another job reading the same shuffle sees them unchanged.
+                int largest = 0;
+                for (int i = 1; i < buckets.Length; i++)
                 {
-                    capacity = Math.Max(capacity, ((Dictionary<TKey, TCombiner>)b).Count);
+                    if (((Dictionary<TKey, TCombiner>)buckets[i]).Count > ((Dictionary<TKey, TCombiner>)buckets[largest]).Count)
+                    {
+                        largest = i;
+                    }
                 }
 
-                merged = new Dictionary<TKey, TCombiner>(capacity);
+                merged = new Dictionary<TKey, TCombiner>((Dictionary<TKey, TCombiner>)buckets[largest]);
                 var mergeCombiners = aggregator.MergeCombiners;
-                foreach (var b in buckets)
+                for (int i = 0; i < buckets.Length; i++)
                 {
-                    foreach (var kv in (Dictionary<TKey, TCombiner>)b)
+                    if (i == largest)
+                    {
+                        continue;
+                    }
+
+                    foreach (var kv in (Dictionary<TKey, TCombiner>)buckets[i])
                     {
                         ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, kv.Key, out bool exists);
                         slot = exists ? mergeCombiners(slot!, kv.Value) : kv.Value;
