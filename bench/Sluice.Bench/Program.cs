@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|ingest|latency|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -42,6 +42,16 @@ if (Wants("wordcount"))
 {
     _ = GrepAndWordCount.WordCount(Lines()[..Math.Min(3, size)], cores);
     rows.AddRange(GrepAndWordCount.WordCount(Lines(), cores));
+}
+
+if (Wants("ingest"))
+{
+    rows.AddRange(SocketWorkloads.Ingest(size * 200_000, cores));
+}
+
+if (Wants("latency"))
+{
+    rows.AddRange(SocketWorkloads.Latency(1_000_000, Math.Max(3, size / 2), cores));
 }
 
 if (Wants("empty"))

@@ -10,10 +10,10 @@ public abstract class Receiver<T>
 {
     private IReceiverSupervisor<T>? _supervisor;
 
-    /// <summary>Creates a receiver whose blocks are kept at <paramref name="storageLevel"/> (default MemoryAndDiskSer).</summary>
-    protected Receiver(StorageLevel? storageLevel = null) => StorageLevel = storageLevel ?? StorageLevel.MemoryAndDiskSer;
+    /// <summary>Creates a receiver whose blocks are kept at <paramref name="storageLevel"/> (default MemoryAndDisk).</summary>
+    protected Receiver(StorageLevel? storageLevel = null) => StorageLevel = storageLevel ?? StorageLevel.MemoryAndDisk;
 
-    /// <summary>How received blocks are stored.</summary>
+    /// <summary>How received blocks are stored (default MemoryAndDisk: objects in memory, spilled to disk under pressure).</summary>
     public StorageLevel StorageLevel { get; }
 
     /// <summary>Id of the input stream this receiver feeds.</summary>
