@@ -6,6 +6,7 @@ namespace Sluice.Monitoring;
 public sealed class InputErrors
 {
     private const int Keep = 100;
+    private const int LoudErrors = 5;
     private readonly ConcurrentQueue<string> _recent = new();
     private long _count;
 
@@ -25,6 +26,14 @@ public sealed class InputErrors
         {
         }
 
-        Log.Warn(line);
+        // The first few are logged loudly; after that the count speaks, and each line goes to the debug log.
+        if (Interlocked.Read(ref _count) <= LoudErrors)
+        {
+            Log.Warn(Interlocked.Read(ref _count) == LoudErrors ? $"{line} (further input errors are counted and logged at debug level)" : line);
+        }
+        else
+        {
+            Log.Debug(line);
+        }
     }
 }

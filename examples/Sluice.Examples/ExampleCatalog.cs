@@ -1,0 +1,26 @@
+namespace Sluice.Examples;
+
+/// <summary>One runnable example: its name, arguments, what it shows, and its entry point.</summary>
+public sealed record Example(string Name, string Usage, string Description, int MinArgs, Func<string[], ExampleEnvironment, int> Run);
+
+/// <summary>Every example the CLI can run with <c>sluice run-example NAME</c>.</summary>
+public static class ExampleCatalog
+{
+    /// <summary>All examples, by name.</summary>
+    public static IReadOnlyList<Example> All { get; } =
+    [
+        new("LogAnalysis", "LogAnalysis [--rate linesPerSecond] [--batches N]",
+            "the main demo: generated log lines parsed into per-level counts; malformed lines counted, never fatal", 0, LogAnalysis.Run),
+        new("NetworkWordCount", "NetworkWordCount <hostname> <port>",
+            "counts words in UTF-8 text received from a TCP server every second", 2, NetworkWordCount.Run),
+        new("DirectoryWordCount", "DirectoryWordCount <directory>",
+            "counts words in new text files moved into a directory (Spark's HdfsWordCount)", 1, DirectoryWordCount.Run),
+        new("QueueStream", "QueueStream",
+            "feeds a queue of datasets into a stream and counts values mod 10", 0, QueueStream.Run),
+        new("CustomReceiver", "CustomReceiver <hostname> <port>",
+            "word count over a user-defined receiver that reads lines from a TCP server", 2, CustomReceiverExample.Run),
+    ];
+
+    /// <summary>Finds an example by name, ignoring case.</summary>
+    public static Example? Find(string name) => All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+}

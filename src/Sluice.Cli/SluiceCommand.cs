@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Reflection;
+using Sluice.Configuration;
+using Sluice.Examples;
+
+namespace Sluice.Cli;
+
+/// <summary>The <c>sluice</c> command: run-example, submit, examples, --version, --help.</summary>
+public static class SluiceCommand
+{
+    private static readonly string[] ValueOptions = ["--master", "--batch-interval", "--conf"];
+
+    /// <summary>Parses and runs a command line; errors are one line on <paramref name="error"/> and a non-zero exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default)
+    {
+        var master = new Option<string?>("--master") { Description = "where tasks run: local, local[N] or local[*]" };
+        var batchInterval = new Option<string?>("--batch-interval") { Description = "batch interval, such as 500ms, 1s, 2s" };
+        var conf = new Option<string[]>("--conf") { Description = "a configuration key=value (repeatable)", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+
+        var exampleName = new Argument<string>("name") { Description = "example to run (see 'sluice examples')" };
+        var exampleArgs = new Argument<string[]>("args") { Description = "the example's arguments", Arity = ArgumentArity.ZeroOrMore };
+        var runExample = new Command("run-example", "run one of the bundled examples") { exampleName, exampleArgs, master, batchInterval, conf };
+        runExample.TreatUnmatchedTokensAsErrors = false;
+        runExample.SetAction(parse =>
+        {
+            string name = parse.GetValue(exampleName)!;
+            var example = ExampleCatalog.Find(name)
+                ?? throw new UsageException($"unknown example '{name}'; available: {string.Join(", ", ExampleCatalog.All.Select(e => e.Name))}");
+            string[] passThrough = ExampleArguments(args, name);
+            if (passThrough.Length < example.MinArgs)
+            {
+                throw new UsageException($"usage: sluice run-example {example.Usage}");
+            }
+
+            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf));
+            sluiceConf.SetIfMissing(ConfigKeys.StopGracefullyOnShutdown, "true");
+            TimeSpan? interval = parse.GetValue(batchInterval) is { } text ? ConfigValues.ParseDuration(text, "--batch-interval") : null;
+            if (interval is { } i && i <= TimeSpan.Zero)
+            {
+                throw new UsageException($"--batch-interval '{parse.GetValue(batchInterval)}' must be greater than zero");
+            }
+
+            return example.Run(passThrough, new ExampleEnvironment { Conf = sluiceConf, BatchInterval = interval, Output = output, Stop = stop });
+        });
+
+        var app = new Argument<string>("app") { Description = "the application: a .dll, or a project directory" };
+        var appArgs = new Argument<string[]>("args") { Description = "the application's arguments", Arity = ArgumentArity.ZeroOrMore };
+        var submit = new Command("submit", "run your own application that references Sluice, with this master and configuration") { app, appArgs, master, conf };
+        submit.TreatUnmatchedTokensAsErrors = false;
+        submit.SetAction(parse =>
+        {
+            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf));
+            sluiceConf.Validate();
+            string target = parse.GetValue(app)!;
+            return Submit(target, ExampleArguments(args, target), sluiceConf);
+        });
+
+        var list = new Command("examples", "list the bundled examples");
+        list.SetAction(_ =>
+        {
+            foreach (var e in ExampleCatalog.All)
+            {
+                output.WriteLine($"  {e.Usage,-52} {e.Description}");
+            }
+
+            return 0;
+        });
+
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, list };
+        try
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                error.WriteLine($"sluice: {parse.Errors[0].Message} (see 'sluice --help')");
+                return 2;
+            }
+
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is UsageException or ConfigurationException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidOperationException or Streaming.StreamingQueryException)
+        {
+            error.WriteLine($"sluice: {FirstLine(e.Message)}");
+            return e is UsageException ? 2 : 1;
+        }
+    }
+
+    /// <summary>The version printed by --version.</summary>
+    public static string Version =>
+        typeof(SluiceCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static SluiceConf BuildConf(string? master, string[]? pairs)
+    {
+        var conf = new SluiceConf();
+        conf.SetAll(pairs ?? [], "--conf");
+        if (master is not null)
+        {
+            conf.SetMaster(master);
+        }
+
+        conf.Validate();
+        return conf;
+    }
+
+    /// <summary>The tokens after <paramref name="anchor"/> that are not the CLI's own options: they belong to the example or application.</summary>
+    private static string[] ExampleArguments(string[] args, string anchor)
+    {
+        int start = Array.IndexOf(args, anchor);
+        var result = new List<string>();
+        for (int i = start + 1; i < args.Length; i++)
+        {
+            string token = args[i];
+            if (ValueOptions.Contains(token))
+            {
+                i++;
+                continue;
+            }
+
+            if (ValueOptions.Any(o => token.StartsWith(o + "=", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            result.Add(token);
+        }
+
+        return [.. result];
+    }
+
+    private static int Submit(string target, string[] appArgs, SluiceConf conf)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        if (target.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(target))
+            {
+                throw new FileNotFoundException($"application {target} does not exist");
+            }
+
+            start.ArgumentList.Add(target);
+        }
+        else if (Directory.Exists(target))
+        {
+            start.ArgumentList.Add("run");
+            start.ArgumentList.Add("--project");
+            start.ArgumentList.Add(target);
+            start.ArgumentList.Add("--");
+        }
+        else
+        {
+            throw new UsageException($"'{target}' is neither a .dll nor a project directory");
+        }
+
+        foreach (var a in appArgs)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        // The application's SluiceConf reads SLUICE_* variables, so master and --conf reach it unchanged.
+        foreach (var (key, value) in conf.GetAll())
+        {
+            start.Environment["SLUICE_" + key["sluice.".Length..].Replace('.', '_').ToUpperInvariant()] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int nl = message.IndexOf('\n');
+        return nl < 0 ? message : message[..nl];
+    }
+}
+
+/// <summary>A mistake on the command line.</summary>
+public sealed class UsageException(string message) : Exception(message);
