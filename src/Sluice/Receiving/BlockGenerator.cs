@@ -14,6 +14,7 @@ internal sealed class BlockGenerator<T>
     private readonly RecurringTimer _timer;
     private List<T> _buffer = [];
     private bool _stopped;
+    private long _stored;
 
     public BlockGenerator(IClock clock, TimeSpan blockInterval, Action<T[]> onBlock, string name)
     {
@@ -33,6 +34,19 @@ internal sealed class BlockGenerator<T>
             }
 
             _buffer.Add(record);
+            _stored++;
+        }
+    }
+
+    /// <summary>Records stored through this generator since it started.</summary>
+    public long StoredRecords
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stored;
+            }
         }
     }
 

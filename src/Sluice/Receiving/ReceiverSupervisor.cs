@@ -19,6 +19,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     private readonly CancellationTokenSource _stopped = new();
     private readonly object _gate = new();
     private long _sequence;
+    private long _storedAsBlocks;
     private bool _started;
     private bool _restarting;
     private bool _finalStop;
@@ -64,6 +65,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public bool HasBufferedData => _blocks.HasBufferedData;
 
+    public long StoredRecords => _blocks.StoredRecords + Interlocked.Read(ref _storedAsBlocks);
+
     public void Start()
     {
         _blocks.Start();
@@ -85,6 +88,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         // Cut what is buffered first, so the receiver's records keep their order across blocks.
         _blocks.Cut();
         StoreBlock(records);
+        Interlocked.Add(ref _storedAsBlocks, records.Length);
         onStored?.Invoke();
     }
 
@@ -236,6 +240,8 @@ internal interface IReceiverSupervisor
     int StreamId { get; }
 
     bool HasBufferedData { get; }
+
+    long StoredRecords { get; }
 
     void Start();
 

@@ -119,6 +119,9 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
         }
     }
 
+    /// <summary>Records every receiver has stored so far (buffered or in blocks).</summary>
+    public long StoredRecords => _supervisors.Sum(static s => s.StoredRecords);
+
     public void CountReceiverError(int streamId) => _errors.AddOrUpdate(streamId, 1, static (_, n) => n + 1);
 
     public long ErrorCount(int streamId) => _errors.GetValueOrDefault(streamId);
