@@ -49,19 +49,19 @@ public sealed class LineReceiver(string host, int port) : Receiver<string>
         {
             _client = new TcpClient(host, port);
             using var reader = new StreamReader(_client.GetStream(), Encoding.UTF8);
-            while (IsStarted && reader.ReadLine() is { } line)
+            while (!IsStopped && reader.ReadLine() is { } line)
             {
                 Store(line);
             }
 
-            if (IsStarted)
+            if (!IsStopped)
             {
                 Restart("Trying to connect again");
             }
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            if (IsStarted)
+            if (!IsStopped)
             {
                 Restart($"Error connecting to {host}:{port}", e);
             }

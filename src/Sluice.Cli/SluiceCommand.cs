@@ -67,6 +67,13 @@ public static class SluiceCommand
             return 0;
         });
 
+        // System.CommandLine would print the entry assembly's version, which is the host's under a test runner.
+        if (args is ["--version"])
+        {
+            output.WriteLine(Version);
+            return 0;
+        }
+
         var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, list };
         try
         {

@@ -163,13 +163,15 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     private void StartReceiver()
     {
+        // Started before OnStart runs, as in Spark: the threads OnStart launches check IsStarted right away.
+        lock (_gate)
+        {
+            _started = true;
+        }
+
         try
         {
             _receiver.OnStart();
-            lock (_gate)
-            {
-                _started = true;
-            }
 
             _info = _info with { Active = true };
             var info = _info;
@@ -180,6 +182,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             ReportError("error starting receiver", e);
             lock (_gate)
             {
+                _started = false;
                 _restarting = false;
             }
 

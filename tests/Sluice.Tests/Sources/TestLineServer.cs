@@ -41,9 +41,16 @@ public sealed class TestLineServer : IDisposable
             {
                 using var client = _listener.AcceptTcpClient();
                 Interlocked.Increment(ref _accepted);
-                using var stream = client.GetStream();
-                script(stream);
-                stream.Flush();
+                try
+                {
+                    using var stream = client.GetStream();
+                    script(stream);
+                    stream.Flush();
+                }
+                catch (IOException)
+                {
+                    // The receiver went away mid-script; the test decides whether that matters.
+                }
             }
         }
         catch (SocketException)

@@ -1,0 +1,67 @@
+using Sluice.Cli;
+
+namespace Sluice.Tests.Examples;
+
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = SluiceCommand.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void VersionAndHelp()
+    {
+        var version = Run("--version");
+        Assert.Equal(0, version.Code);
+        Assert.StartsWith(SluiceCommand.Version, version.Out.Trim());
+        var help = Run("--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("run-example", help.Out);
+        Assert.Contains("submit", help.Out);
+        var subHelp = Run("run-example", "--help");
+        Assert.Equal(0, subHelp.Code);
+        Assert.Contains("--batch-interval", subHelp.Out);
+    }
+
+    [Fact]
+    public void ExamplesAreListed()
+    {
+        var list = Run("examples");
+        Assert.Equal(0, list.Code);
+        foreach (var e in Sluice.Examples.ExampleCatalog.All)
+        {
+            Assert.Contains(e.Name, list.Out);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "run-example", "NoSuchExample" }, "unknown example 'NoSuchExample'")]
+    [InlineData(new[] { "run-example", "LogAnalysis", "--conf", "sluice.master=foo" }, "sluice.master='foo'")]
+    [InlineData(new[] { "run-example", "LogAnalysis", "--conf", "sluice.streaming.concurentJobs=2" }, "unknown configuration key 'sluice.streaming.concurentJobs'")]
+    [InlineData(new[] { "run-example", "LogAnalysis", "--batch-interval", "soon" }, "'soon' is not a duration")]
+    [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1" }, "usage: sluice run-example NetworkWordCount <hostname> <port>")]
+    [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1", "http" }, "port 'http' is not a number")]
+    [InlineData(new[] { "submit", "/nonexistent/app.dll" }, "does not exist")]
+    public void ErrorsAreOneClearLineAndANonZeroCode(string[] args, string message)
+    {
+        var result = Run(args);
+        Assert.NotEqual(0, result.Code);
+        Assert.Contains(message, result.Err);
+        Assert.Single(result.Err.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", result.Err);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task RunExampleRunsLogAnalysisForTwoBatches()
+    {
+        await Task.Yield();
+        var result = Run("run-example", "LogAnalysis", "--batches", "2", "--batch-interval", "500ms", "--master", "local[2]", "--conf", "sluice.log.level=error");
+        Assert.Equal(0, result.Code);
+        Assert.Equal(2, result.Out.Split("Malformed lines at").Length - 1);
+        Assert.Contains("-------------------------------------------\nTime: ", result.Out.Replace("\r\n", "\n"));
+    }
+}
