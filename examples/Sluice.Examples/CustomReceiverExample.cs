@@ -59,6 +59,10 @@ public sealed class LineReceiver(string host, int port) : Receiver<string>
                 Restart("Trying to connect again");
             }
         }
+        catch (InvalidOperationException) when (IsStopped)
+        {
+            // Stopped while storing.
+        }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
             if (!IsStopped)

@@ -171,6 +171,10 @@ public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Re
         catch (OperationCanceledException)
         {
         }
+        catch (InvalidOperationException) when (token.IsCancellationRequested)
+        {
+            // Stopped while storing.
+        }
     }
 }
 

@@ -34,6 +34,29 @@ public static class ConfigKeys
     /// <summary>Delay before a receiver restart.</summary>
     public const string ReceiverRestartDelay = "sluice.streaming.receiverRestartDelay";
 
+    /// <summary>Capacity of a receiver's queue of blocks waiting to be pushed; a full queue blocks Store.</summary>
+    public const string BlockQueueSize = "sluice.streaming.blockQueueSize";
+    /// <summary>Records per second each receiver may store (0: unlimited).</summary>
+    public const string ReceiverMaxRate = "sluice.streaming.receiver.maxRate";
+    /// <summary>Adapt receivers' rates to what batches can process.</summary>
+    public const string BackpressureEnabled = "sluice.streaming.backpressure.enabled";
+    /// <summary>Rate receivers start at when backpressure is on.</summary>
+    public const string BackpressureInitialRate = "sluice.streaming.backpressure.initialRate";
+    /// <summary>Weight of the current error in the PID rate estimator.</summary>
+    public const string PidProportional = "sluice.streaming.backpressure.pid.proportional";
+    /// <summary>Weight of the accumulated error (scheduling delay) in the PID rate estimator.</summary>
+    public const string PidIntegral = "sluice.streaming.backpressure.pid.integral";
+    /// <summary>Weight of the change in error in the PID rate estimator.</summary>
+    public const string PidDerivative = "sluice.streaming.backpressure.pid.derived";
+    /// <summary>Lowest rate the PID rate estimator may set.</summary>
+    public const string PidMinRate = "sluice.streaming.backpressure.pid.minRate";
+    /// <summary>Write received blocks to a write-ahead log in the checkpoint directory before acknowledging them.</summary>
+    public const string WalEnable = "sluice.streaming.receiver.writeAheadLog.enable";
+    /// <summary>When the write-ahead log syncs to disk: always (every write), batch (every group of writes) or never.</summary>
+    public const string WalFsync = "sluice.streaming.receiver.writeAheadLog.fsync";
+    /// <summary>Time span covered by one write-ahead log segment file.</summary>
+    public const string WalRollingInterval = "sluice.streaming.receiver.writeAheadLog.rollingInterval";
+
     private static readonly ConfigEntry[] Entries =
     [
         new(Master, ConfigKind.Master, "local[*]", "where tasks run: local, local[N] or local[*]"),
@@ -50,6 +73,17 @@ public static class ConfigKeys
         new(BatchInterval, ConfigKind.Duration, null, "batch interval when not given in code"),
         new(SocketMaxLineLength, ConfigKind.Bytes, "1m", "longest line the socket source accepts"),
         new(ReceiverRestartDelay, ConfigKind.Duration, "2s", "delay before a receiver restart"),
+        new(BlockQueueSize, ConfigKind.Int, "10", "blocks waiting to be pushed per receiver"),
+        new(ReceiverMaxRate, ConfigKind.Double, "0", "records per second per receiver (0: unlimited)"),
+        new(BackpressureEnabled, ConfigKind.Bool, "false", "adapt receiver rates to processing speed"),
+        new(BackpressureInitialRate, ConfigKind.Double, "0", "starting rate with backpressure (0: unlimited)"),
+        new(PidProportional, ConfigKind.Double, "1.0", "PID proportional weight"),
+        new(PidIntegral, ConfigKind.Double, "0.2", "PID integral weight"),
+        new(PidDerivative, ConfigKind.Double, "0.0", "PID derivative weight"),
+        new(PidMinRate, ConfigKind.Double, "100", "lowest rate the estimator sets"),
+        new(WalEnable, ConfigKind.Bool, "false", "write received blocks to a write-ahead log"),
+        new(WalFsync, ConfigKind.String, "batch", "write-ahead log sync policy", ["always", "batch", "never"]),
+        new(WalRollingInterval, ConfigKind.Duration, "60s", "time span of one write-ahead log segment"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =

@@ -136,7 +136,10 @@ public sealed class SluiceConf
                 continue;
             }
 
-            string? problem = ConfigValues.Check(entry.Kind, value);
+            string? problem = ConfigValues.Check(entry.Kind, value)
+                ?? (entry.Choices is { } choices && !choices.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase)
+                    ? $"is not one of {string.Join(", ", choices)}"
+                    : null);
             if (problem is not null)
             {
                 throw new ConfigurationException($"{entry.Key}='{value}' (from {origin}) {problem}");

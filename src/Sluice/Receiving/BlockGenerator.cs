@@ -4,37 +4,62 @@ using Sluice.Util;
 namespace Sluice.Receiving;
 
 /// <summary>
-/// Buffers received records and cuts a block every block interval (on the injected clock), handing each block to the
-/// supervisor. A batch boundary also cuts, so records stored before a batch is generated belong to that batch.
+/// Buffers received records and cuts a block every block interval (on the injected clock). Cut blocks wait in a
+/// bounded queue that a pushing thread drains into the block manager; when the queue is full, storing blocks, so
+/// pressure goes back to the source and nothing is dropped. A batch boundary also cuts, and waits until the cut blocks
+/// are pushed, so records stored before a batch is generated belong to that batch.
 /// </summary>
 internal sealed class BlockGenerator<T>
 {
     private readonly object _gate = new();
     private readonly Action<T[]> _onBlock;
     private readonly RecurringTimer _timer;
+    private readonly Queue<T[]> _blocksForPushing = new();
+    private readonly int _queueCapacity;
+    private readonly Thread _pusher;
+    private readonly CancellationTokenSource _stop = new();
     private List<T> _buffer = [];
     private bool _stopped;
+    private bool _pusherDone;
     private long _stored;
+    private long _cut;
+    private long _pushed;
+    private int _maxQueueLength;
+    private Exception? _pushError;
 
-    public BlockGenerator(IClock clock, TimeSpan blockInterval, Action<T[]> onBlock, string name)
+    public BlockGenerator(IClock clock, TimeSpan blockInterval, int queueCapacity, double maxRate, Action<T[]> onBlock, string name)
     {
         _onBlock = onBlock;
+        _queueCapacity = Math.Max(1, queueCapacity);
         _timer = new RecurringTimer(clock, Streaming.Time.ToMillis(blockInterval), _ => Cut(), $"sluice-block-generator-{name}");
+        RateLimiter = new RateLimiter(clock, maxRate, _stop.Token);
+        _pusher = new Thread(PushLoop) { IsBackground = true, Name = $"sluice-block-pusher-{name}" };
     }
 
-    public void Start() => _timer.Start(_timer.GetStartTime());
+    /// <summary>The limiter every stored record passes; backpressure updates its rate.</summary>
+    public RateLimiter RateLimiter { get; }
 
-    public void Add(T record)
+    /// <summary>Blocks cut but not yet pushed.</summary>
+    public int QueueLength
     {
-        lock (_gate)
+        get
         {
-            if (_stopped)
+            lock (_gate)
             {
-                throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
+                return _blocksForPushing.Count;
             }
+        }
+    }
 
-            _buffer.Add(record);
-            _stored++;
+    /// <summary>The longest the push queue has been.</summary>
+    public int MaxQueueLength
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _maxQueueLength;
+            }
         }
     }
 
@@ -56,36 +81,150 @@ internal sealed class BlockGenerator<T>
         {
             lock (_gate)
             {
-                return _buffer.Count > 0;
+                return _buffer.Count > 0 || _pushed < _cut;
             }
         }
     }
 
-    /// <summary>Turns everything buffered so far into a block.</summary>
-    public void Cut()
+    public void Start()
     {
-        // The block is handed on under the lock so that blocks reach the tracker in the order they were cut.
+        _pusher.Start();
+        _timer.Start(_timer.GetStartTime());
+    }
+
+    public void Add(T record)
+    {
+        try
+        {
+            RateLimiter.Acquire(1);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
+        }
+
         lock (_gate)
         {
-            if (_buffer.Count == 0)
+            // A full push queue holds the receiver here: backpressure to the source instead of unbounded memory.
+            while (_blocksForPushing.Count >= _queueCapacity && !_stopped)
             {
-                return;
+                Monitor.Wait(_gate);
             }
 
-            var block = _buffer.ToArray();
-            _buffer = new List<T>(Math.Max(16, block.Length));
-            _onBlock(block);
+            if (_stopped)
+            {
+                throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
+            }
+
+            _buffer.Add(record);
+            _stored++;
         }
     }
 
-    /// <summary>Stops the timer and cuts the last block.</summary>
+    /// <summary>Turns everything buffered so far into a block queued for pushing.</summary>
+    public void Cut()
+    {
+        lock (_gate)
+        {
+            CutLocked();
+        }
+    }
+
+    /// <summary>Cuts what is buffered and waits until every cut block has been pushed.</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            CutLocked();
+            long target = _cut;
+            while (_pushed < target && !_pusherDone)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            if (_pushError is { } e)
+            {
+                _pushError = null;
+                throw new InvalidOperationException($"pushing a received block failed: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>Stops the timer, pushes the last block and ends the pushing thread.</summary>
     public void Stop()
     {
         _timer.Stop();
-        Cut();
+        Flush();
         lock (_gate)
         {
             _stopped = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _stop.Cancel();
+        _pusher.Join();
+    }
+
+    private void CutLocked()
+    {
+        if (_buffer.Count == 0)
+        {
+            return;
+        }
+
+        while (_blocksForPushing.Count >= _queueCapacity && !_pusherDone)
+        {
+            Monitor.Wait(_gate);
+        }
+
+        var block = _buffer.ToArray();
+        _buffer = new List<T>(Math.Max(16, block.Length));
+        _blocksForPushing.Enqueue(block);
+        _cut++;
+        _maxQueueLength = Math.Max(_maxQueueLength, _blocksForPushing.Count);
+        Monitor.PulseAll(_gate);
+    }
+
+    private void PushLoop()
+    {
+        while (true)
+        {
+            T[] block;
+            lock (_gate)
+            {
+                while (_blocksForPushing.Count == 0)
+                {
+                    if (_stopped)
+                    {
+                        _pusherDone = true;
+                        Monitor.PulseAll(_gate);
+                        return;
+                    }
+
+                    Monitor.Wait(_gate);
+                }
+
+                block = _blocksForPushing.Peek();
+            }
+
+            try
+            {
+                _onBlock(block);
+            }
+            catch (Exception e)
+            {
+                lock (_gate)
+                {
+                    _pushError = e;
+                }
+            }
+
+            lock (_gate)
+            {
+                _blocksForPushing.Dequeue();
+                _pushed++;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ using Sluice.Storage;
 namespace Sluice.Receiving;
 
 /// <summary>A dataset over stored blocks of received records, one partition per block.</summary>
-internal sealed class BlockRdd<T>(SluiceContext context, BlockId[] blocks) : Rdd<T>(context)
+internal sealed class BlockRdd<T>(SluiceContext context, BlockId[] blocks, Recovery.WalRecordHandle?[]? walHandles = null) : Rdd<T>(context)
 {
     public override int NumPartitions => blocks.Length;
 
@@ -18,6 +18,14 @@ internal sealed class BlockRdd<T>(SluiceContext context, BlockId[] blocks) : Rdd
         var id = blocks[partition];
         if (!Context.BlockManager.TryGet<T>(id, out var records))
         {
+            // Lost from the block manager (evicted, or a restart): the write-ahead log still has it.
+            if (walHandles?[partition] is { } handle)
+            {
+                records = RecordSerializer.Instance.Deserialize<T>(Recovery.WriteAheadLog.Read(handle));
+                Chunks.Push<T>(records, sink);
+                return;
+            }
+
             throw new InvalidOperationException($"received block {id} is missing from the block manager: it was removed or evicted without a disk copy");
         }
 

@@ -17,14 +17,16 @@ public class ReceiverInputDStream<T> : InputDStream<T>, IReceiverInputDStream
         var blocks = Context.ReceiverTracker.GetBlocksOfBatch(validTime, Id);
         long records = 0;
         var ids = new Storage.BlockId[blocks.Count];
+        var handles = new Recovery.WalRecordHandle?[blocks.Count];
         for (int i = 0; i < blocks.Count; i++)
         {
             ids[i] = blocks[i].BlockId;
+            handles[i] = blocks[i].WalHandle;
             records += blocks[i].NumRecords;
         }
 
         ReportInput(validTime, records);
-        return new BlockRdd<T>(Context.SluiceContext, ids);
+        return new BlockRdd<T>(Context.SluiceContext, ids, handles);
     }
 
     private protected override void OnRddForgotten(Time time, Rdd<T> rdd)

@@ -18,6 +18,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     private readonly TimeSpan _restartDelay;
     private readonly CancellationTokenSource _stopped = new();
     private readonly object _gate = new();
+    private readonly double _maxRate;
     private long _sequence;
     private long _storedAsBlocks;
     private bool _started;
@@ -33,7 +34,16 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         receiver.StreamId = streamId;
         receiver.Attach(this);
         _restartDelay = ssc.Conf.GetDuration(ConfigKeys.ReceiverRestartDelay, TimeSpan.FromSeconds(2));
-        _blocks = new BlockGenerator<T>(ssc.Clock, ssc.Conf.GetDuration(ConfigKeys.BlockInterval), StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        double maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
+        if (ssc.Conf.GetBool(ConfigKeys.BackpressureEnabled) && ssc.Conf.GetDouble(ConfigKeys.BackpressureInitialRate) is > 0 and var initial)
+        {
+            maxRate = maxRate > 0 ? Math.Min(maxRate, initial) : initial;
+        }
+
+        _maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
+        _blocks = new BlockGenerator<T>(
+            ssc.Clock, ssc.Conf.GetDuration(ConfigKeys.BlockInterval), ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
+            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
     }
 
@@ -73,7 +83,17 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         StartReceiver();
     }
 
-    public void FlushBlock() => _blocks.Cut();
+    public void FlushBlock() => _blocks.Flush();
+
+    public int QueueLength => _blocks.QueueLength;
+
+    public int MaxQueueLength => _blocks.MaxQueueLength;
+
+    public double CurrentRate => _blocks.RateLimiter.Rate;
+
+    /// <summary>Applies a rate from backpressure, never above the configured maximum.</summary>
+    public void UpdateRate(double recordsPerSecond) =>
+        _blocks.RateLimiter.UpdateRate(_maxRate > 0 ? Math.Min(_maxRate, recordsPerSecond) : recordsPerSecond);
 
     public void Stop(string message)
     {
@@ -85,8 +105,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public void PushBlock(T[] records, Action? onStored)
     {
-        // Cut what is buffered first, so the receiver's records keep their order across blocks.
-        _blocks.Cut();
+        // Push what is buffered first, so the receiver's records keep their order across blocks.
+        _blocks.Flush();
         StoreBlock(records);
         Interlocked.Add(ref _storedAsBlocks, records.Length);
         onStored?.Invoke();
@@ -227,13 +247,21 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     private void StoreBlock(T[] records)
     {
         var id = BlockId.Input(StreamId, Interlocked.Increment(ref _sequence));
-        if (!_ssc.SluiceContext.BlockManager.Put(id, records, _receiver.StorageLevel))
+
+        // With the write-ahead log on, the block is durable before anyone (the source included) is told it is stored.
+        Recovery.WalRecordHandle? handle = null;
+        if (_tracker.DataLog(StreamId) is { } wal)
+        {
+            handle = wal.Write(RecordSerializer.Instance.Serialize(records));
+        }
+
+        if (!_ssc.SluiceContext.BlockManager.Put(id, records, _receiver.StorageLevel) && handle is null)
         {
             ReportError($"block {id} of {records.Length} records could not be stored at {_receiver.StorageLevel}", null);
             return;
         }
 
-        _tracker.AddBlock(new ReceivedBlockInfo(StreamId, id, records.Length));
+        _tracker.AddBlock(new ReceivedBlockInfo(StreamId, id, records.Length, handle));
     }
 }
 
@@ -245,6 +273,14 @@ internal interface IReceiverSupervisor
     bool HasBufferedData { get; }
 
     long StoredRecords { get; }
+
+    int QueueLength { get; }
+
+    int MaxQueueLength { get; }
+
+    double CurrentRate { get; }
+
+    void UpdateRate(double recordsPerSecond);
 
     void Start();
 

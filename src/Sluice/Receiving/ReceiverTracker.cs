@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Sluice.Recovery;
 using Sluice.Streaming;
 
 namespace Sluice.Receiving;
@@ -14,11 +15,36 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
     private readonly SortedDictionary<Time, Dictionary<int, ReceivedBlockInfo[]>> _allocated = [];
     private readonly List<IReceiverSupervisor> _supervisors = [];
     private readonly ConcurrentDictionary<int, long> _errors = new();
+    private readonly Dictionary<int, WriteAheadLog> _dataLogs = [];
+    private ReceivedBlockLog? _blockLog;
+
+    /// <summary>The write-ahead log of a stream's received data, when the log is enabled.</summary>
+    public WriteAheadLog? DataLog(int streamId)
+    {
+        lock (_dataLogs)
+        {
+            return _dataLogs.GetValueOrDefault(streamId);
+        }
+    }
 
     public IReadOnlyList<IReceiverSupervisor> Supervisors => _supervisors;
 
     public void Start()
     {
+        bool wal = ssc.Conf.GetBool(Configuration.ConfigKeys.WalEnable);
+        if (wal && ssc.Graph.InputStreams.Any(static i => i is IReceiverInputDStream))
+        {
+            string root = ssc.CheckpointDirectory ?? throw new InvalidOperationException(
+                "sluice.streaming.receiver.writeAheadLog.enable=true needs a checkpoint directory: call StreamingContext.Checkpoint(directory) before Start");
+            var policy = WriteAheadLog.ParsePolicy(ssc.Conf.Get(Configuration.ConfigKeys.WalFsync, "batch"));
+            var rolling = ssc.Conf.GetDuration(Configuration.ConfigKeys.WalRollingInterval, TimeSpan.FromSeconds(60));
+            _blockLog = new ReceivedBlockLog(new WriteAheadLog(Path.Combine(root, "receivedBlockMetadata"), ssc.Clock, rolling, policy));
+            foreach (var input in ssc.Graph.InputStreams.Where(static i => i is IReceiverInputDStream))
+            {
+                _dataLogs[input.Id] = new WriteAheadLog(Path.Combine(root, "receivedData", input.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ssc.Clock, rolling, policy);
+            }
+        }
+
         foreach (var input in ssc.Graph.InputStreams)
         {
             if (input is IReceiverInputDStream receiverStream)
@@ -46,8 +72,24 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
         }
     }
 
+    /// <summary>Closes the write-ahead logs, once no batch will be generated any more.</summary>
+    public void CloseLogs()
+    {
+        _blockLog?.Dispose();
+        lock (_dataLogs)
+        {
+            foreach (var log in _dataLogs.Values)
+            {
+                log.Dispose();
+            }
+
+            _dataLogs.Clear();
+        }
+    }
+
     public void AddBlock(ReceivedBlockInfo block)
     {
+        _blockLog?.BlockAdded(block);
         lock (_gate)
         {
             if (!_unallocated.TryGetValue(block.StreamId, out var queue))
@@ -80,6 +122,7 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
                 queue.Clear();
             }
 
+            _blockLog?.BatchAllocated(batchTime, allocation);
             _allocated[batchTime] = allocation;
         }
     }
@@ -115,6 +158,19 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
             foreach (var time in _allocated.Keys.Where(t => t < threshold).ToList())
             {
                 _allocated.Remove(time);
+            }
+        }
+
+        if (_blockLog is not null)
+        {
+            _blockLog.BatchesCleaned(threshold);
+            _blockLog.Clean(threshold.Milliseconds);
+            lock (_dataLogs)
+            {
+                foreach (var log in _dataLogs.Values)
+                {
+                    log.Clean(threshold.Milliseconds);
+                }
             }
         }
     }

@@ -81,5 +81,9 @@ public sealed class RateReceiver : Receiver<(long Timestamp, long Value)>
         catch (OperationCanceledException)
         {
         }
+        catch (InvalidOperationException) when (token.IsCancellationRequested)
+        {
+            // Stopped while storing.
+        }
     }
 }

@@ -94,6 +94,10 @@ public sealed class SocketReceiver : Receiver<string>
             framer.Finish(keepPartial: true);
             Restart($"socket {_host}:{_port} closed by the server", null, NextDelay());
         }
+        catch (InvalidOperationException) when (token.IsCancellationRequested)
+        {
+            // Stopped while storing.
+        }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
             if (token.IsCancellationRequested)

@@ -88,6 +88,8 @@ public sealed class StreamingContext : IDisposable
 
     internal JobGenerator JobGenerator { get; }
 
+    internal Scheduling.RateControl.RateController? RateController { get; private set; }
+
     // ---- input streams ----
 
     /// <summary>A stream of the datasets queued in <paramref name="queue"/>: one per batch (or all queued, when not <paramref name="oneAtATime"/>); <paramref name="defaultRdd"/> or an empty dataset when the queue is empty. Lock the queue when adding to it while running.</summary>
@@ -193,6 +195,12 @@ public sealed class StreamingContext : IDisposable
                 }
             }
 
+            if (Conf.GetBool(ConfigKeys.WalEnable) && CheckpointDirectory is null && Graph.InputStreams.Any(static i => i is IReceiverInputDStream))
+            {
+                throw new InvalidOperationException(
+                    "sluice.streaming.receiver.writeAheadLog.enable=true needs a checkpoint directory: call StreamingContext.Checkpoint(directory) before Start");
+            }
+
             State = StreamingContextState.Active;
         }
 
@@ -203,6 +211,15 @@ public sealed class StreamingContext : IDisposable
 
         JobScheduler.Start();
         ReceiverTracker.Start();
+        if (Conf.GetBool(ConfigKeys.BackpressureEnabled))
+        {
+            long batchMillis = Time.ToMillis(BatchDuration);
+            RateController = new Scheduling.RateControl.RateController(ReceiverTracker, () => new Scheduling.RateControl.PidRateEstimator(
+                batchMillis, Conf.GetDouble(ConfigKeys.PidProportional), Conf.GetDouble(ConfigKeys.PidIntegral),
+                Conf.GetDouble(ConfigKeys.PidDerivative), Conf.GetDouble(ConfigKeys.PidMinRate)));
+            ListenerBus.AddListener(RateController);
+        }
+
         JobGenerator.Start();
         RegisterShutdownSignals();
         long now = Clock.GetTimeMillis();
@@ -279,6 +296,7 @@ public sealed class StreamingContext : IDisposable
             ReceiverTracker.Stop();
             JobGenerator.Stop(stopGracefully);
             JobScheduler.Stop(stopGracefully);
+            ReceiverTracker.CloseLogs();
             foreach (var input in Graph.InputStreams)
             {
                 input.Stop();
