@@ -205,7 +205,7 @@ public sealed class WriteAheadLog : IDisposable
                     var p = group[i];
                     long offset = segment.Position;
                     BinaryPrimitives.WriteInt32LittleEndian(header, p.Payload.Length);
-                    BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.Compute(p.Payload));
+                    BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Crc32.Compute(p.Payload));
                     segment.Write(header);
                     segment.Write(p.Payload);
                     if (_fsync == WalFsyncPolicy.Always)
