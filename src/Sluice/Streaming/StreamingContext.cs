@@ -128,6 +128,10 @@ public sealed class StreamingContext : IDisposable
         return ReceiverStream(() => new SocketReceiver(hostname, port, storageLevel, maxLine));
     }
 
+    /// <summary>Records received from <paramref name="hostname"/>:<paramref name="port"/> as length-prefixed blocks of serialized records (Spark's rawSocketStream).</summary>
+    public ReceiverInputDStream<T> RawSocketStream<T>(string hostname, int port, Storage.StorageLevel? storageLevel = null) =>
+        ReceiverStream(() => new RawSocketReceiver<T>(hostname, port, storageLevel));
+
     /// <summary>Lines of the text files that appear in <paramref name="directory"/> after start; each file read once.</summary>
     public InputDStream<string> TextFileStream(string directory) => new FileInputDStream(this, directory);
 

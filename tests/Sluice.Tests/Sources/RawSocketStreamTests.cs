@@ -1,0 +1,41 @@
+using System.Buffers.Binary;
+using Sluice.Configuration;
+using Sluice.Storage;
+
+namespace Sluice.Tests.Sources;
+
+public class RawSocketStreamTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task BlocksOfSerializedRecordsArriveWhole()
+    {
+        await Task.Yield();
+        var blocks = Enumerable.Range(0, 5).Select(b => Enumerable.Range(0, 100).Select(i => ($"k{i % 7}", (long)(b * 100 + i))).ToArray()).ToArray();
+        using var server = new TestLineServer();
+        server.Next(s =>
+        {
+            var header = new byte[4];
+            foreach (var block in blocks)
+            {
+                var payload = RecordSerializer.Instance.Serialize(block);
+                BinaryPrimitives.WriteInt32BigEndian(header, payload.Length);
+                s.Write(header);
+                s.Write(payload);
+            }
+        });
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.ReceiverRestartDelay, "20ms"));
+        var received = new List<(string, long)>();
+        h.Context.RawSocketStream<(string, long)>("127.0.0.1", server.Port).ForeachRDD(rdd =>
+        {
+            var v = rdd.Collect();
+            lock (received)
+            {
+                received.AddRange(v);
+            }
+        });
+        h.Start();
+        SocketTextStreamTests.WaitUntil(() => h.Context.ReceiverTracker.StoredRecords >= 500, "all blocks");
+        h.Context.Stop(stopSluiceContext: true, stopGracefully: true);
+        Assert.Equal(blocks.SelectMany(b => b), received);
+    }
+}
