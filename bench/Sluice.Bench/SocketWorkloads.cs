@@ -72,12 +72,14 @@ internal static class SocketWorkloads
             throw new InvalidOperationException($"hand-written reader counted {handCount} lines, expected {lines}");
         }
 
-        foreach (bool wal in new[] { false })
+        foreach (bool wal in new[] { false, true })
         {
+            string checkpoint = Directory.CreateTempSubdirectory("sluice-bench-wal-").FullName;
             using var server = new LineServer(s => s.Write(payload));
             var conf = new SluiceConf(loadDefaults: false).SetMaster($"local[{cores}]").Set(ConfigKeys.LogLevel, "error")
-                .Set(ConfigKeys.BlockInterval, "50ms");
+                .Set(ConfigKeys.BlockInterval, "50ms").Set(ConfigKeys.WalEnable, wal ? "true" : "false");
             using var ssc = new StreamingContext(conf, TimeSpan.FromMilliseconds(200));
+            ssc.Checkpoint(checkpoint);
             long counted = 0;
             using var done = new ManualResetEventSlim();
             ssc.SocketTextStream("127.0.0.1", server.Port).Count().ForeachRDD(rdd =>
@@ -87,7 +89,7 @@ internal static class SocketWorkloads
                     done.Set();
                 }
             });
-            var m = Measurement.Run("Ingest (socket)", "Sluice (receiver → blocks → batch count)", lines, () =>
+            var m = Measurement.Run("Ingest (socket)", wal ? "Sluice, write-ahead log (fsync per group)" : "Sluice (receiver → blocks → batch count)", lines, () =>
             {
                 ssc.Start();
                 if (!done.Wait(TimeSpan.FromMinutes(2)))
@@ -102,6 +104,7 @@ internal static class SocketWorkloads
             }
 
             rows.Add(m);
+            Directory.Delete(checkpoint, recursive: true);
         }
 
         return rows;
