@@ -21,7 +21,7 @@ public abstract class Rdd<T> : RddBase
     {
         if (!StorageLevel.IsValid)
         {
-            Compute(partition, task, sink);
+            ComputeOrReadCheckpoint(partition, task, sink);
             return;
         }
 
@@ -33,10 +33,52 @@ public abstract class Rdd<T> : RddBase
         }
 
         var collected = new CollectingSink<T>();
-        Compute(partition, task, collected);
+        ComputeOrReadCheckpoint(partition, task, collected);
         var values = collected.ToArray();
         Context.BlockManager.Put(blockId, values, StorageLevel);
         Chunks.Push<T>(values, sink);
+    }
+
+    /// <summary>
+    /// Writes every partition under <paramref name="directory"/> (atomically, file by file) and cuts the lineage: from
+    /// then on the partitions are read from there, and the parents can be forgotten.
+    /// </summary>
+    internal void WriteCheckpoint(string directory)
+    {
+        if (CheckpointDirectory is not null)
+        {
+            return;
+        }
+
+        string target = Path.Combine(directory, $"rdd-{Id}");
+        Directory.CreateDirectory(target);
+        Context.RunJob(this, (rdd, task, p) =>
+        {
+            var sink = new CollectingSink<T>();
+            rdd.Iterate(p, task, sink);
+            string file = Path.Combine(target, $"part-{p:D5}");
+            string temporary = file + $".{task.TaskAttemptId}.tmp";
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+            {
+                stream.Write(RecordSerializer.Instance.Serialize(sink.ToArray()));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, file, overwrite: true);
+            return 0;
+        });
+        CheckpointDirectory = target;
+    }
+
+    private void ComputeOrReadCheckpoint(int partition, TaskContext task, IChunkSink<T> sink)
+    {
+        if (CheckpointDirectory is { } directory)
+        {
+            Chunks.Push<T>(RecordSerializer.Instance.Deserialize<T>(File.ReadAllBytes(Path.Combine(directory, $"part-{partition:D5}"))), sink);
+            return;
+        }
+
+        Compute(partition, task, sink);
     }
 
     // ---- transformations ----

@@ -22,8 +22,14 @@ public abstract class RddBase
     /// <summary>Number of partitions.</summary>
     public abstract int NumPartitions { get; }
 
-    /// <summary>The parents this dataset is computed from.</summary>
-    public abstract IReadOnlyList<Dependency> Dependencies { get; }
+    /// <summary>The parents this dataset is computed from; none once it is checkpointed (its lineage is cut).</summary>
+    public IReadOnlyList<Dependency> Dependencies => CheckpointDirectory is null ? GetDependencies() : [];
+
+    /// <summary>Where this dataset's partitions were written by a data checkpoint, or null.</summary>
+    public string? CheckpointDirectory { get; private protected set; }
+
+    /// <summary>The dependencies of the operator, before any checkpoint cut them.</summary>
+    private protected abstract IReadOnlyList<Dependency> GetDependencies();
 
     /// <summary>How the dataset's keys are partitioned, when known.</summary>
     public virtual Partitioner? Partitioner => null;

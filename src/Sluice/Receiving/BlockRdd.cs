@@ -9,7 +9,7 @@ internal sealed class BlockRdd<T>(SluiceContext context, BlockId[] blocks, Recov
 {
     public override int NumPartitions => blocks.Length;
 
-    public override IReadOnlyList<Dependency> Dependencies => [];
+    private protected override IReadOnlyList<Dependency> GetDependencies() => [];
 
     public IReadOnlyList<BlockId> BlockIds => blocks;
 

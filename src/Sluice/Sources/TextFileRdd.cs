@@ -9,7 +9,7 @@ internal sealed class TextFileRdd(SluiceContext context, IReadOnlyList<string> p
 {
     public override int NumPartitions => paths.Count;
 
-    public override IReadOnlyList<Dependency> Dependencies => [];
+    private protected override IReadOnlyList<Dependency> GetDependencies() => [];
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<string> sink)
     {

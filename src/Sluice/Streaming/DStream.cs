@@ -48,6 +48,14 @@ public abstract class DStream<T> : DStreamBase
             rdd.Persist(StorageLevel);
         }
 
+        // Streams whose datasets chain across batches (state, incremental windows) are written out every checkpoint
+        // interval, which cuts their lineage: a long run neither recurses deeper nor keeps every old dataset alive.
+        if (Context.CheckpointDirectory is { } directory && EffectiveCheckpointDuration is { } every &&
+            (time - ZeroTime!.Value).Ticks % every.Ticks == 0)
+        {
+            rdd.WriteCheckpoint(Path.Combine(directory, "rdds"));
+        }
+
         lock (_generated)
         {
             _generated[time] = rdd;
@@ -104,6 +112,11 @@ public abstract class DStream<T> : DStreamBase
         if (rdd.StorageLevel.IsValid)
         {
             rdd.Unpersist();
+        }
+
+        if (rdd.CheckpointDirectory is { } written && Directory.Exists(written))
+        {
+            Directory.Delete(written, recursive: true);
         }
     }
 
@@ -196,6 +209,26 @@ public abstract class DStream<T> : DStreamBase
 
         return this;
     }
+
+    // ---- windows ----
+
+    /// <summary>Every window of <paramref name="windowLength"/>, sliding by the batch interval.</summary>
+    public DStream<T> Window(TimeSpan windowLength) => Window(windowLength, SlideDuration);
+
+    /// <summary>Every window of <paramref name="windowLength"/>, sliding by <paramref name="slideInterval"/> (both multiples of this stream's slide).</summary>
+    public DStream<T> Window(TimeSpan windowLength, TimeSpan slideInterval) => new WindowedDStream<T>(this, windowLength, slideInterval);
+
+    /// <summary>The number of records in each window (incremental, so it needs a checkpoint directory).</summary>
+    public DStream<long> CountByWindow(TimeSpan windowLength, TimeSpan slideInterval) =>
+        Map(static _ => 1L).ReduceByWindow(static (a, b) => a + b, static (a, b) => a - b, windowLength, slideInterval);
+
+    /// <summary>All records of each window combined with <paramref name="f"/>.</summary>
+    public DStream<T> ReduceByWindow(Func<T, T, T> f, TimeSpan windowLength, TimeSpan slideInterval) =>
+        Reduce(f).Window(windowLength, slideInterval).Reduce(f);
+
+    /// <summary>All records of each window combined incrementally: <paramref name="f"/> adds what entered, <paramref name="inverse"/> removes what left.</summary>
+    public DStream<T> ReduceByWindow(Func<T, T, T> f, Func<T, T, T> inverse, TimeSpan windowLength, TimeSpan slideInterval) =>
+        Map(static x => (0, x)).ReduceByKeyAndWindow(f, inverse, windowLength, slideInterval, 1).Map<T>(static kv => kv.Item2);
 
     // ---- C# query syntax ----
 

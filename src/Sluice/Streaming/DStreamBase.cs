@@ -33,6 +33,10 @@ public abstract class DStreamBase
     /// <summary>Interval of data checkpoints, when set (used by stateful operators).</summary>
     public TimeSpan? CheckpointDuration { get; private protected set; }
 
+    /// <summary>The data checkpoint interval in force: the one set, or for streams that must checkpoint, a multiple of the slide of at least 10 s.</summary>
+    internal TimeSpan? EffectiveCheckpointDuration =>
+        CheckpointDuration ?? (MustCheckpoint ? SlideDuration * Math.Max(1, Math.Ceiling(10_000 / SlideDuration.TotalMilliseconds)) : null);
+
     /// <summary>True for operators whose state must be checkpointed.</summary>
     internal virtual bool MustCheckpoint => false;
 

@@ -80,5 +80,78 @@ public static class PairDStreamFunctions
     public static DStream<(T, long)> CountByValue<T>(this DStream<T> stream, int? partitions = null) where T : notnull =>
         stream.Map(static x => (x, 1L)).ReduceByKey(static (a, b) => a + b, partitions is { } n ? new HashPartitioner(n) : null);
 
+    /// <summary>Merges the values of each key over every window of <paramref name="windowLength"/> sliding by the batch interval.</summary>
+    public static DStream<(TKey, TValue)> ReduceByKeyAndWindow<TKey, TValue>(this DStream<(TKey, TValue)> stream, Func<TValue, TValue, TValue> f, TimeSpan windowLength)
+        where TKey : notnull =>
+        stream.ReduceByKeyAndWindow(f, windowLength, stream.SlideDuration);
+
+    /// <summary>Merges the values of each key over every window (recomputing each window from its batches).</summary>
+    public static DStream<(TKey, TValue)> ReduceByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream, Func<TValue, TValue, TValue> f, TimeSpan windowLength, TimeSpan slideInterval, Partitioner? partitioner = null)
+        where TKey : notnull
+    {
+        var p = partitioner ?? DefaultPartitioner(stream);
+        return stream.ReduceByKey(f, p).Window(windowLength, slideInterval).ReduceByKey(f, p);
+    }
+
+    /// <summary>Merges the values of each key over every window, into <paramref name="partitions"/> partitions.</summary>
+    public static DStream<(TKey, TValue)> ReduceByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream, Func<TValue, TValue, TValue> f, TimeSpan windowLength, TimeSpan slideInterval, int partitions)
+        where TKey : notnull =>
+        stream.ReduceByKeyAndWindow(f, windowLength, slideInterval, new HashPartitioner(partitions));
+
+    /// <summary>
+    /// Merges the values of each key over every window incrementally: the previous window's result, minus (with
+    /// <paramref name="inverse"/>) the batches that left, plus the batches that entered; <paramref name="filter"/> drops
+    /// keys (e.g. those whose count fell to zero). Needs a checkpoint directory.
+    /// </summary>
+    public static DStream<(TKey, TValue)> ReduceByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream,
+        Func<TValue, TValue, TValue> f,
+        Func<TValue, TValue, TValue> inverse,
+        TimeSpan windowLength,
+        TimeSpan slideInterval,
+        Partitioner? partitioner = null,
+        Func<(TKey, TValue), bool>? filter = null)
+        where TKey : notnull =>
+        new ReducedWindowedDStream<TKey, TValue>(stream, f, inverse, filter, windowLength, slideInterval, partitioner ?? DefaultPartitioner(stream));
+
+    /// <summary>The incremental form into <paramref name="partitions"/> partitions.</summary>
+    public static DStream<(TKey, TValue)> ReduceByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream,
+        Func<TValue, TValue, TValue> f,
+        Func<TValue, TValue, TValue> inverse,
+        TimeSpan windowLength,
+        TimeSpan slideInterval,
+        int partitions,
+        Func<(TKey, TValue), bool>? filter = null)
+        where TKey : notnull =>
+        stream.ReduceByKeyAndWindow(f, inverse, windowLength, slideInterval, new HashPartitioner(partitions), filter);
+
+    /// <summary>How many times each distinct record occurs in every window (incremental; keys that fall to zero are dropped).</summary>
+    public static DStream<(T, long)> CountByValueAndWindow<T>(this DStream<T> stream, TimeSpan windowLength, TimeSpan slideInterval, int? partitions = null)
+        where T : notnull =>
+        stream.Map(static x => (x, 1L)).ReduceByKeyAndWindow(
+            static (a, b) => a + b, static (a, b) => a - b, windowLength, slideInterval,
+            partitions is { } n ? new HashPartitioner(n) : null, static kv => kv.Item2 != 0);
+
+    /// <summary>
+    /// Keeps a state per key across batches: <paramref name="update"/> gets the key's new values (possibly none) and its
+    /// previous state, and returns the new state, or None to remove the key. Needs a checkpoint directory.
+    /// </summary>
+    public static DStream<(TKey, TState)> UpdateStateByKey<TKey, TValue, TState>(
+        this DStream<(TKey, TValue)> stream,
+        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Partitioner? partitioner = null,
+        Rdd<(TKey, TState)>? initialState = null)
+        where TKey : notnull =>
+        new StateDStream<TKey, TValue, TState>(stream, update, partitioner ?? DefaultPartitioner(stream), initialState);
+
+    /// <summary>UpdateStateByKey into <paramref name="partitions"/> partitions.</summary>
+    public static DStream<(TKey, TState)> UpdateStateByKey<TKey, TValue, TState>(
+        this DStream<(TKey, TValue)> stream, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, int partitions)
+        where TKey : notnull =>
+        stream.UpdateStateByKey(update, new HashPartitioner(partitions));
+
     private static HashPartitioner DefaultPartitioner(DStreamBase stream) => new(stream.Context.SluiceContext.DefaultParallelism);
 }

@@ -22,7 +22,7 @@ internal sealed class CoGroupedRdd<TKey, TLeft, TRight> : Rdd<(TKey, (IReadOnlyL
 
     public override int NumPartitions => _partitioner.NumPartitions;
 
-    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 
     public override Partitioner? Partitioner => _partitioner;
 

@@ -7,7 +7,7 @@ internal sealed class EmptyRdd<T>(SluiceContext context) : Rdd<T>(context)
 {
     public override int NumPartitions => 0;
 
-    public override IReadOnlyList<Dependency> Dependencies => [];
+    private protected override IReadOnlyList<Dependency> GetDependencies() => [];
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink) { }
 }

@@ -9,5 +9,5 @@ internal abstract class NarrowRdd<T, TResult>(Rdd<T> parent) : Rdd<TResult>(pare
 
     public override int NumPartitions => parent.NumPartitions;
 
-    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 }

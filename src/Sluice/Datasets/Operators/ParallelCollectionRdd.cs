@@ -24,7 +24,7 @@ internal sealed class ParallelCollectionRdd<T> : Rdd<T>
 
     public override int NumPartitions => _slices.Length;
 
-    public override IReadOnlyList<Dependency> Dependencies => [];
+    private protected override IReadOnlyList<Dependency> GetDependencies() => [];
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink) => Chunks.Push<T>(_slices[partition], sink);
 }

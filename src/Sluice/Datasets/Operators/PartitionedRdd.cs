@@ -18,7 +18,7 @@ internal sealed class PartitionedRdd<TKey, TValue> : Rdd<(TKey, TValue)>
 
     public override int NumPartitions => _dependency.Partitioner.NumPartitions;
 
-    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 
     public override Partitioner? Partitioner => _dependency.Partitioner;
 

@@ -19,7 +19,7 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
 
     public override int NumPartitions => _dependency.Partitioner.NumPartitions;
 
-    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 
     public override Partitioner? Partitioner => _dependency.Partitioner;
 

@@ -27,7 +27,7 @@ internal sealed class UnionRdd<T> : Rdd<T>
 
     public override int NumPartitions => _map.Length;
 
-    public override IReadOnlyList<Dependency> Dependencies => _dependencies;
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink)
     {

@@ -1,0 +1,53 @@
+using Sluice.Datasets;
+using Sluice.Storage;
+
+namespace Sluice.Streaming.Operators;
+
+/// <summary>
+/// UpdateStateByKey: each batch, every key's state is updated from its new values (possibly none) and its previous
+/// state; a key whose update returns None is removed.
+/// </summary>
+internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState)>
+    where TKey : notnull
+{
+    private readonly DStream<(TKey, TValue)> _parent;
+    private readonly Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> _update;
+    private readonly Partitioner _partitioner;
+    private readonly Rdd<(TKey, TState)>? _initialState;
+    private readonly DStreamBase[] _dependencies;
+
+    public StateDStream(
+        DStream<(TKey, TValue)> parent,
+        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Partitioner partitioner,
+        Rdd<(TKey, TState)>? initialState)
+        : base(parent.Context)
+    {
+        _parent = parent;
+        _update = update;
+        _partitioner = partitioner;
+        _initialState = initialState;
+        _dependencies = [parent];
+        Persist(StorageLevel.MemoryOnlySer);
+    }
+
+    public override TimeSpan SlideDuration => _parent.SlideDuration;
+
+    public override IReadOnlyList<DStreamBase> Dependencies => _dependencies;
+
+    internal override bool MustCheckpoint => true;
+
+    protected internal override Rdd<(TKey, TState)>? Compute(Time validTime)
+    {
+        var previous = GetOrCompute(validTime - SlideDuration) ?? _initialState ?? Context.SluiceContext.EmptyRdd<(TKey, TState)>();
+        var values = _parent.GetOrCompute(validTime) ?? Context.SluiceContext.EmptyRdd<(TKey, TValue)>();
+        var update = _update;
+        return previous.Cogroup(values, _partitioner).FlatMap(group =>
+        {
+            var (key, (states, newValues)) = group;
+            var before = states.Count > 0 ? new Optional<TState>(states[0]) : Optional<TState>.None;
+            var after = update(newValues, before);
+            return after.HasValue ? [(key, after.Value)] : Array.Empty<(TKey, TState)>();
+        });
+    }
+}
