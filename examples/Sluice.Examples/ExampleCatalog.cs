@@ -17,6 +17,8 @@ public static class ExampleCatalog
             "counts words in new text files moved into a directory (Spark's HdfsWordCount)", 1, DirectoryWordCount.Run),
         new("QueueStream", "QueueStream",
             "feeds a queue of datasets into a stream and counts values mod 10", 0, QueueStream.Run),
+        new("RecoverableDirectoryWordCount", "RecoverableDirectoryWordCount <input-directory> <checkpoint-directory> <output-directory>",
+            "cumulative word counts in checkpointed state; killed and restarted, it counts every file exactly once", 3, RecoverableDirectoryWordCount.Run),
         new("CustomReceiver", "CustomReceiver <hostname> <port>",
             "word count over a user-defined receiver that reads lines from a TCP server", 2, CustomReceiverExample.Run),
     ];

@@ -29,11 +29,45 @@ internal sealed class JobGenerator
 
     public Time Start()
     {
+        if (_ssc.Recovering is { } checkpoint)
+        {
+            return Restart(checkpoint);
+        }
+
         long startTime = _timer.GetStartTime();
         var zeroTime = new Time(startTime - _batchMillis);
         _ssc.Graph.Start(zeroTime);
         _loop.Start();
+
+        // A first checkpoint records what the input streams consider old, so a crash before the first batch loses nothing.
+        Post(() => _ssc.WriteCheckpoint(zeroTime, null));
         _timer.Start(startTime);
+        return zeroTime;
+    }
+
+    /// <summary>Continues from a checkpoint: restores the streams, re-runs pending batches and those missed while down, then ticks on.</summary>
+    private Time Restart(Recovery.Checkpoint checkpoint)
+    {
+        var zeroTime = new Time(checkpoint.ZeroTimeMs);
+        _ssc.Graph.Start(zeroTime);
+
+        long now = _ssc.Clock.GetTimeMillis();
+        long lastGenerated = checkpoint.LastGeneratedMs;
+        var times = new SortedSet<long>(checkpoint.PendingTimesMs);
+        for (long t = lastGenerated + _batchMillis; t <= now; t += _batchMillis)
+        {
+            times.Add(t);
+        }
+
+        Log.Info($"restarting from the checkpoint of {checkpoint.CheckpointTimeMs} ms: re-running {times.Count} batches");
+        _loop.Start();
+        foreach (long t in times)
+        {
+            Post(() => GenerateJobs(new Time(t), rerun: true));
+        }
+
+        long next = Math.Max(times.Count > 0 ? times.Max : lastGenerated, (now / _batchMillis) * _batchMillis) + _batchMillis;
+        _timer.Start(next);
         return zeroTime;
     }
 
@@ -100,14 +134,14 @@ internal sealed class JobGenerator
         }
     }
 
-    private void GenerateJobs(Time time)
+    private void GenerateJobs(Time time, bool rerun = false)
     {
-        if (LastGeneratedTime is { } last && time <= last)
+        if (LastGeneratedTime is { } last && time <= last && !rerun)
         {
             return;
         }
 
-        LastGeneratedTime = time;
+        LastGeneratedTime = LastGeneratedTime is { } previous && previous > time ? previous : time;
         _ssc.ReceiverTracker.AllocateBlocksToBatch(time);
         List<Job> jobs;
         try
@@ -121,10 +155,12 @@ internal sealed class JobGenerator
 
         var info = _ssc.InputInfoTracker.GetInfo(time);
         _ssc.JobScheduler.Submit(new JobSet(time, jobs, info, _ssc.Clock.GetTimeMillis()));
+        _ssc.WriteCheckpoint(time, LastGeneratedTime);
     }
 
     private void ClearMetadata(Time time)
     {
+        _ssc.WriteCheckpoint(time, LastGeneratedTime);
         _ssc.Graph.ClearMetadata(time);
         var threshold = time - _ssc.Graph.MaxInputRememberDuration;
         _ssc.ReceiverTracker.CleanupOldBatches(threshold);

@@ -45,6 +45,18 @@ internal sealed class JobScheduler
         }
     }
 
+    /// <summary>Batches submitted and not yet completed.</summary>
+    public IReadOnlyList<Time> PendingTimes
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return [.. _pending.Keys];
+            }
+        }
+    }
+
     public void Start()
     {
         foreach (var t in _threads)
@@ -149,6 +161,11 @@ internal sealed class JobScheduler
         job.EndTime = _ssc.Clock.GetTimeMillis();
         var completedOp = job.ToInfo();
         _ssc.ListenerBus.Post(l => l.OnOutputOperationCompleted(completedOp));
+        if (job.Error is null)
+        {
+            _ssc.CommitLog?.Commit(job.Time.Milliseconds, job.OutputOpId);
+        }
+
         if (job.Error is { } error)
         {
             Log.Error($"job for batch {job.Time} ({job.Description}) failed", error);

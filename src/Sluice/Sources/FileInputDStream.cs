@@ -11,6 +11,8 @@ namespace Sluice.Sources;
 internal sealed class FileInputDStream(StreamingContext context, string directory) : InputDStream<string>(context)
 {
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string[]> _batchFiles = [];
+    private bool _restored;
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
@@ -24,7 +26,13 @@ internal sealed class FileInputDStream(StreamingContext context, string director
             throw new DirectoryNotFoundException($"TextFileStream: directory {Directory} does not exist");
         }
 
-        // Spark's newFilesOnly: files already present at start are not part of the stream.
+        // Spark's newFilesOnly: files already present at a first start are not part of the stream. After a restart the
+        // checkpoint says which files were consumed; everything else is new, including files dropped while it was down.
+        if (_restored)
+        {
+            return;
+        }
+
         foreach (var file in ListCandidates())
         {
             _seen.Add(file);
@@ -33,6 +41,15 @@ internal sealed class FileInputDStream(StreamingContext context, string director
 
     protected internal override Rdd<string>? Compute(Time validTime)
     {
+        lock (_batchFiles)
+        {
+            // A batch re-run after a restart reads the files it read the first time.
+            if (_batchFiles.TryGetValue(validTime.Milliseconds, out var recorded))
+            {
+                return ReadFiles(validTime, [.. recorded]);
+            }
+        }
+
         var fresh = new List<string>();
         try
         {
@@ -50,6 +67,50 @@ internal sealed class FileInputDStream(StreamingContext context, string director
         }
 
         fresh.Sort(StringComparer.Ordinal);
+        lock (_batchFiles)
+        {
+            _batchFiles[validTime.Milliseconds] = [.. fresh];
+        }
+
+        return ReadFiles(validTime, fresh);
+    }
+
+    internal override string? SaveCheckpointData()
+    {
+        lock (_batchFiles)
+        {
+            return System.Text.Json.JsonSerializer.Serialize(new FileStreamCheckpoint([.. _seen], new Dictionary<long, string[]>(_batchFiles)));
+        }
+    }
+
+    internal override void RestoreCheckpointData(string data)
+    {
+        var restored = System.Text.Json.JsonSerializer.Deserialize<FileStreamCheckpoint>(data)!;
+        _seen.UnionWith(restored.Seen);
+        lock (_batchFiles)
+        {
+            foreach (var (time, files) in restored.Batches)
+            {
+                _batchFiles[time] = files;
+            }
+        }
+
+        _restored = true;
+    }
+
+    private protected override void OnRddForgotten(Time time, Rdd<string> rdd)
+    {
+        base.OnRddForgotten(time, rdd);
+        lock (_batchFiles)
+        {
+            _batchFiles.Remove(time.Milliseconds);
+        }
+    }
+
+    private sealed record FileStreamCheckpoint(string[] Seen, Dictionary<long, string[]> Batches);
+
+    private Rdd<string> ReadFiles(Time validTime, List<string> fresh)
+    {
         ReportInput(validTime, 0, new Dictionary<string, object> { ["files"] = fresh.ToArray() });
         return new TextFileRdd(Context.SluiceContext, fresh,
             (path, e) => Context.InputErrors.Report($"TextFileStream {Directory}", $"cannot read {path}: {e.GetType().Name}: {e.Message}"));

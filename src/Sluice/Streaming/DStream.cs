@@ -114,9 +114,35 @@ public abstract class DStream<T> : DStreamBase
             rdd.Unpersist();
         }
 
-        if (rdd.CheckpointDirectory is { } written && Directory.Exists(written))
+    }
+
+    /// <summary>The partitioner a dataset read back from a checkpoint has (state streams keep theirs).</summary>
+    private protected virtual Partitioner? RestoredPartitioner => null;
+
+    internal override string? SaveCheckpointData()
+    {
+        Dictionary<long, string> written;
+        lock (_generated)
         {
-            Directory.Delete(written, recursive: true);
+            written = _generated.Where(static kv => kv.Value.CheckpointDirectory is not null)
+                .ToDictionary(static kv => kv.Key.Milliseconds, static kv => kv.Value.CheckpointDirectory!);
+        }
+
+        return written.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(written);
+    }
+
+    internal override void RestoreCheckpointData(string data)
+    {
+        var written = System.Text.Json.JsonSerializer.Deserialize<Dictionary<long, string>>(data) ?? [];
+        foreach (var (time, directory) in written)
+        {
+            if (Directory.Exists(directory))
+            {
+                lock (_generated)
+                {
+                    _generated[new Time(time)] = new CheckpointRdd<T>(Context.SluiceContext, directory, RestoredPartitioner);
+                }
+            }
         }
     }
 

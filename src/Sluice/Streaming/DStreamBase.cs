@@ -51,6 +51,15 @@ public abstract class DStreamBase
 
     internal abstract RddBase? GetOrComputeUntyped(Time time);
 
+    /// <summary>What this stream needs after a restart (consumed files, checkpointed datasets), as text; null for nothing.</summary>
+    internal virtual string? SaveCheckpointData() => null;
+
+    /// <summary>Restores what <see cref="SaveCheckpointData"/> saved, before the context starts again.</summary>
+    internal virtual void RestoreCheckpointData(string data) { }
+
+    /// <summary>Identifies the stream's place and shape in the graph, to check that a restarted program built the same graph.</summary>
+    internal string Signature => $"{Id}:{Name}:{SlideDuration.TotalMilliseconds}ms";
+
     internal abstract void ClearMetadata(Time time);
 
     internal virtual void Initialize(Time zeroTime)

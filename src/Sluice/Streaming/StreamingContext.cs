@@ -166,6 +166,118 @@ public sealed class StreamingContext : IDisposable
     {
         Directory.CreateDirectory(directory);
         CheckpointDirectory = Path.GetFullPath(directory);
+        CommitLog = new Recovery.CommitLog(Path.Combine(CheckpointDirectory, "commits"));
+    }
+
+    /// <summary>
+    /// Returns the context <paramref name="factory"/> builds, continuing from the checkpoint in
+    /// <paramref name="checkpointDirectory"/> when there is one: state is restored, the batches that were pending at the
+    /// crash run again, and the stream goes on. The factory runs in both cases (Sluice never ships code, the program
+    /// rebuilds its graph), and the graph it builds must match the checkpoint's.
+    /// </summary>
+    public static StreamingContext GetOrCreate(string checkpointDirectory, Func<StreamingContext> factory)
+    {
+        var checkpoint = Recovery.Checkpoint.ReadLatest(Path.Combine(checkpointDirectory, "metadata"));
+        var ssc = factory();
+        if (ssc.CheckpointDirectory is null)
+        {
+            ssc.Checkpoint(checkpointDirectory);
+        }
+
+        if (checkpoint is not null)
+        {
+            ssc.PrepareRecovery(checkpoint);
+        }
+
+        return ssc;
+    }
+
+    internal Recovery.Checkpoint? Recovering { get; private set; }
+
+    internal Recovery.CommitLog? CommitLog { get; private set; }
+
+    private long _checkpointSequence;
+
+    private void PrepareRecovery(Recovery.Checkpoint checkpoint)
+    {
+        if (checkpoint.BatchDurationMs != Time.ToMillis(BatchDuration))
+        {
+            throw new InvalidOperationException(
+                $"the checkpoint was written with a batch interval of {checkpoint.BatchDurationMs} ms, the program now uses {Time.ToMillis(BatchDuration)} ms");
+        }
+
+        var now = Graph.Streams.Select(static s => s.Signature).ToArray();
+        for (int i = 0; i < Math.Max(now.Length, checkpoint.GraphSignature.Length); i++)
+        {
+            string? was = i < checkpoint.GraphSignature.Length ? checkpoint.GraphSignature[i] : null;
+            string? isNow = i < now.Length ? now[i] : null;
+            if (was != isNow)
+            {
+                throw new InvalidOperationException(
+                    $"the program's graph no longer matches the checkpoint: stream {i} was {was ?? "absent"}, is now {isNow ?? "absent"}; " +
+                    "use a new checkpoint directory, or restore the program that wrote it");
+            }
+        }
+
+        Recovering = checkpoint;
+    }
+
+    /// <summary>Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread).</summary>
+    internal void WriteCheckpoint(Time time, Time? lastGenerated)
+    {
+        if (CheckpointDirectory is not { } root || ZeroTime is not { } zero)
+        {
+            return;
+        }
+
+        var streamData = new Dictionary<int, string>();
+        foreach (var stream in Graph.Streams)
+        {
+            if (stream.SaveCheckpointData() is { } data)
+            {
+                streamData[stream.Id] = data;
+            }
+        }
+
+        var checkpoint = new Recovery.Checkpoint(
+            Time.ToMillis(BatchDuration), zero.Milliseconds, time.Milliseconds, (lastGenerated ?? zero).Milliseconds,
+            JobScheduler.PendingTimes.Select(static t => t.Milliseconds).ToArray(),
+            Graph.Streams.Select(static s => s.Signature).ToArray(),
+            streamData);
+        checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence));
+        RemoveUnreferencedDataCheckpoints(root);
+    }
+
+    /// <summary>Data checkpoints older than everything the newest metadata checkpoints refer to are no longer needed.</summary>
+    private static void RemoveUnreferencedDataCheckpoints(string root)
+    {
+        string rdds = Path.Combine(root, "rdds");
+        if (!Directory.Exists(rdds))
+        {
+            return;
+        }
+
+        long oldestReferenced = long.MaxValue;
+        foreach (var file in Recovery.Checkpoint.Files(Path.Combine(root, "metadata")).Take(3))
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"rdd-(\d+)"))
+            {
+                oldestReferenced = Math.Min(oldestReferenced, long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (oldestReferenced == long.MaxValue)
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(rdds, "rdd-*"))
+        {
+            if (long.TryParse(Path.GetFileName(dir)[4..], out long id) && id < oldestReferenced)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 
     /// <summary>Adds a listener for batch, output-operation and receiver events.</summary>
@@ -206,6 +318,18 @@ public sealed class StreamingContext : IDisposable
             }
 
             State = StreamingContextState.Active;
+        }
+
+        // Restored before the inputs start: a file stream must know what it consumed before it looks at its directory.
+        if (Recovering is { } checkpoint)
+        {
+            foreach (var stream in Graph.Streams)
+            {
+                if (checkpoint.StreamData.TryGetValue(stream.Id, out var data))
+                {
+                    stream.RestoreCheckpointData(data);
+                }
+            }
         }
 
         foreach (var input in Graph.InputStreams)

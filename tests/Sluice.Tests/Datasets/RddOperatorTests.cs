@@ -153,5 +153,16 @@ public sealed class RddOperatorTests : IDisposable
         Assert.Equal(0, _sc.ShuffleManager.ActiveShuffles);
     }
 
+    [Fact]
+    public void ShufflesOfADatasetWithoutPartitionsAreEmpty()
+    {
+        var empty = _sc.EmptyRdd<(string, int)>();
+        Assert.Empty(empty.ReduceByKey((a, b) => a + b).Collect());
+        Assert.Empty(empty.GroupByKey().Collect());
+        Assert.Empty(empty.Join(_sc.Parallelize(new[] { ("a", 1) }, 2)).Collect());
+        Assert.Equal([("a", 1)], empty.Union(_sc.Parallelize(new[] { ("a", 1) }, 2)).ReduceByKey((a, b) => a + b).Collect());
+        Assert.Equal(0, empty.Count());
+    }
+
     public void Dispose() => _sc.Dispose();
 }

@@ -30,7 +30,11 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
         Dictionary<TKey, TCombiner> merged;
         if (_dependency.MapSideCombine)
         {
-            if (buckets.Length == 1)
+            if (buckets.Length == 0)
+            {
+                merged = [];
+            }
+            else if (buckets.Length == 1)
             {
                 merged = (Dictionary<TKey, TCombiner>)buckets[0];
             }

@@ -35,6 +35,13 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
 
     public Job? GenerateJob(Time time)
     {
+        // A batch re-run after a restart skips the outputs it already committed.
+        if (Context.CommitLog?.IsCommitted(time.Milliseconds, OutputOperationId) == true)
+        {
+            Monitoring.Log.Info($"{OperationName} of batch {time} was committed before the restart; skipped");
+            return null;
+        }
+
         var rdd = _parent.GetOrCompute(time);
         if (rdd is null)
         {

@@ -49,6 +49,8 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
 
     internal override bool MustCheckpoint => true;
 
+    private protected override Partitioner? RestoredPartitioner => _partitioner;
+
     internal override TimeSpan ParentRememberDuration => RememberDuration + _window;
 
     protected internal override Rdd<(TKey, TValue)>? Compute(Time validTime)

@@ -37,6 +37,8 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
 
     internal override bool MustCheckpoint => true;
 
+    private protected override Partitioner? RestoredPartitioner => _partitioner;
+
     protected internal override Rdd<(TKey, TState)>? Compute(Time validTime)
     {
         var previous = GetOrCompute(validTime - SlideDuration) ?? _initialState ?? Context.SluiceContext.EmptyRdd<(TKey, TState)>();
