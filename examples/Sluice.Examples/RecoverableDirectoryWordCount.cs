@@ -6,7 +6,8 @@ using Sluice.Streaming;
 namespace Sluice.Examples;
 
 /// <summary>
-/// Cumulative word counts over every file ever dropped in a directory, kept in checkpointed state. After each batch that
+/// Cumulative word counts over every file ever dropped in a directory (those there before the first start included),
+/// kept in checkpointed state. After each batch that
 /// changed something, the full counts are written atomically to <c>counts-&lt;batchTimeMs&gt;.txt</c> (word TAB count, sorted).
 /// Killed at any moment and restarted with the same arguments, it continues from its checkpoint and counts every file once.
 /// </summary>
@@ -23,7 +24,7 @@ public static class RecoverableDirectoryWordCount
         {
             var context = env.CreateContext("RecoverableDirectoryWordCount", TimeSpan.FromSeconds(1));
             context.Checkpoint(checkpoint);
-            var words = context.TextFileStream(input).FlatMap(line => line.Split(' ')).Filter(word => word.Length > 0).Map(word => (word, 1L));
+            var words = context.TextFileStream(input, newFilesOnly: false).FlatMap(line => line.Split(' ')).Filter(word => word.Length > 0).Map(word => (word, 1L));
             var batchCounts = words.ReduceByKey((a, b) => a + b);
             var totals = batchCounts.UpdateStateByKey<string, long, long>((values, state) => new Optional<long>(state.GetValueOrDefault(0) + values.Sum()));
 

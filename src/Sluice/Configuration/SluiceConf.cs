@@ -166,7 +166,8 @@ public sealed class SluiceConf
                 throw new ConfigurationException($"batch interval '{batch.TotalMilliseconds}ms' must be greater than zero");
             }
 
-            if (block > batch)
+            // The default block interval shrinks to fit a short batch; only a block interval the user chose is an error.
+            if (block > batch && Contains(ConfigKeys.BlockInterval))
             {
                 throw new ConfigurationException(
                     $"{ConfigKeys.BlockInterval}='{Get(ConfigKeys.BlockInterval)}' is longer than the batch interval '{batch.TotalMilliseconds}ms'; a block must fit in a batch");

@@ -43,14 +43,16 @@ public abstract class Rdd<T> : RddBase
     /// Writes every partition under <paramref name="directory"/> (atomically, file by file) and cuts the lineage: from
     /// then on the partitions are read from there, and the parents can be forgotten.
     /// </summary>
-    internal void WriteCheckpoint(string directory)
+    internal void WriteCheckpoint(string directory, long batchTimeMs)
     {
         if (CheckpointDirectory is not null)
         {
             return;
         }
 
-        string target = Path.Combine(directory, $"rdd-{Id}");
+        // Dataset ids restart with every process: the batch time and a random suffix keep a restarted program from
+        // writing over the checkpoint it restored from.
+        string target = Path.Combine(directory, $"t{batchTimeMs:D15}-rdd-{Id}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(target);
         Context.RunJob(this, (rdd, task, p) =>
         {

@@ -42,7 +42,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
         _maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
         _blocks = new BlockGenerator<T>(
-            ssc.Clock, ssc.Conf.GetDuration(ConfigKeys.BlockInterval), ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
+            ssc.Clock, ssc.BlockInterval, ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
             StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
     }

@@ -8,7 +8,7 @@ namespace Sluice.Sources;
 /// exactly one batch. Hidden and temporary files (<c>.</c> or <c>_</c> prefix, <c>.tmp</c>, <c>._COPYING_</c>) are ignored;
 /// a file that cannot be read is reported on the context's input errors, not fatal.
 /// </summary>
-internal sealed class FileInputDStream(StreamingContext context, string directory) : InputDStream<string>(context)
+internal sealed class FileInputDStream(StreamingContext context, string directory, bool newFilesOnly) : InputDStream<string>(context)
 {
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string[]> _batchFiles = [];
@@ -28,7 +28,7 @@ internal sealed class FileInputDStream(StreamingContext context, string director
 
         // Spark's newFilesOnly: files already present at a first start are not part of the stream. After a restart the
         // checkpoint says which files were consumed; everything else is new, including files dropped while it was down.
-        if (_restored)
+        if (_restored || !newFilesOnly)
         {
             return;
         }

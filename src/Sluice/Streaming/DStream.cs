@@ -53,7 +53,7 @@ public abstract class DStream<T> : DStreamBase
         if (Context.CheckpointDirectory is { } directory && EffectiveCheckpointDuration is { } every &&
             (time - ZeroTime!.Value).Ticks % every.Ticks == 0)
         {
-            rdd.WriteCheckpoint(Path.Combine(directory, "rdds"));
+            rdd.WriteCheckpoint(Path.Combine(directory, "rdds"), time.Milliseconds);
         }
 
         lock (_generated)

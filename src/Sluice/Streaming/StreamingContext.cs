@@ -58,6 +58,16 @@ public sealed class StreamingContext : IDisposable
     /// <summary>The batch interval.</summary>
     public TimeSpan BatchDuration { get; }
 
+    /// <summary>Interval at which receivers cut blocks: the configured one, or the default shrunk to fit the batch interval.</summary>
+    public TimeSpan BlockInterval
+    {
+        get
+        {
+            var configured = Conf.GetDuration(ConfigKeys.BlockInterval);
+            return configured > BatchDuration ? BatchDuration : configured;
+        }
+    }
+
     /// <summary>The clock every timer reads.</summary>
     public IClock Clock { get; }
 
@@ -132,12 +142,12 @@ public sealed class StreamingContext : IDisposable
     public ReceiverInputDStream<T> RawSocketStream<T>(string hostname, int port, Storage.StorageLevel? storageLevel = null) =>
         ReceiverStream(() => new RawSocketReceiver<T>(hostname, port, storageLevel));
 
-    /// <summary>Lines of the text files that appear in <paramref name="directory"/> after start; each file read once.</summary>
-    public InputDStream<string> TextFileStream(string directory) => new FileInputDStream(this, directory);
+    /// <summary>Lines of the text files that appear in <paramref name="directory"/> after start (or also those already there, without <paramref name="newFilesOnly"/>); each file read once.</summary>
+    public InputDStream<string> TextFileStream(string directory, bool newFilesOnly = true) => new FileInputDStream(this, directory, newFilesOnly);
 
     /// <summary>Generated <c>(Timestamp, Value)</c> records at <paramref name="recordsPerSecond"/>, for demos and benchmarks.</summary>
     public ReceiverInputDStream<(long Timestamp, long Value)> RateStream(long recordsPerSecond) =>
-        ReceiverStream(() => new RateReceiver(recordsPerSecond, Clock, Conf.GetDuration(ConfigKeys.BlockInterval)));
+        ReceiverStream(() => new RateReceiver(recordsPerSecond, Clock, BlockInterval));
 
     /// <summary>A stream fed by a user-defined receiver.</summary>
     public ReceiverInputDStream<T> ReceiverStream<T>(Receiver<T> receiver) => ReceiverStream(() => receiver);
@@ -260,7 +270,7 @@ public sealed class StreamingContext : IDisposable
         long oldestReferenced = long.MaxValue;
         foreach (var file in Recovery.Checkpoint.Files(Path.Combine(root, "metadata")).Take(3))
         {
-            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"rdd-(\d+)"))
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"t(\d{15})-rdd-"))
             {
                 oldestReferenced = Math.Min(oldestReferenced, long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -271,9 +281,9 @@ public sealed class StreamingContext : IDisposable
             return;
         }
 
-        foreach (var dir in Directory.EnumerateDirectories(rdds, "rdd-*"))
+        foreach (var dir in Directory.EnumerateDirectories(rdds, "t*-rdd-*"))
         {
-            if (long.TryParse(Path.GetFileName(dir)[4..], out long id) && id < oldestReferenced)
+            if (long.TryParse(Path.GetFileName(dir).AsSpan(1, 15), out long time) && time < oldestReferenced)
             {
                 Directory.Delete(dir, recursive: true);
             }

@@ -50,6 +50,8 @@ public class SluiceConfTests
         var e = Assert.Throws<ConfigurationException>(() => new StreamingContext(longBlock, TimeSpan.FromSeconds(1)));
         Assert.Contains("sluice.streaming.blockInterval='2s'", e.Message);
         Assert.Contains("longer than the batch interval", e.Message);
+        using var fits = new StreamingContext(new SluiceConf(false).SetMaster("local[1]"), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), fits.BlockInterval);
         var zero = Assert.Throws<ConfigurationException>(() => new StreamingContext(new SluiceConf(false), TimeSpan.Zero));
         Assert.Contains("batch interval '0ms' must be greater than zero", zero.Message);
     }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Sluice.Examples;
+
+namespace Sluice.Tests.Recovery;
+
+/// <summary>
+/// RecoverableDirectoryWordCount as a child process, fed files and killed with SIGKILL at random moments (during a
+/// job, a checkpoint write or an output write); after every restart it must end with exactly the reference counts.
+/// </summary>
+public sealed class CrashTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sluice-crash-").FullName;
+
+    private Process Start(string input, string checkpoint, string output)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "RecoverableDirectoryWordCount", input, checkpoint, output,
+            "--batch-interval", "100ms", "--master", "local[2]", "--conf", "sluice.log.level=error",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+
+        // Drain the pipes so the child never blocks on a full one.
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task KilledAtRandomMomentsItStillCountsEveryFileExactlyOnce()
+    {
+        string input = Path.Combine(_root, "in");
+        string checkpoint = Path.Combine(_root, "checkpoint");
+        string output = Path.Combine(_root, "out");
+        Directory.CreateDirectory(input);
+        var random = new Random(20261122);
+        var allLines = new List<string>();
+        const int kills = 20;
+        for (int round = 0; round < kills; round++)
+        {
+            using var child = Start(input, checkpoint, output);
+
+            // One or two files per life, dropped by atomic rename, then a kill at a random moment.
+            for (int f = 0; f < 1 + round % 2; f++)
+            {
+                var lines = Enumerable.Range(0, random.Next(1, 6)).Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, 8)).Select(_ => $"w{random.Next(12)}"))).ToArray();
+                string temporary = Path.Combine(input, $".file-{round}-{f}");
+                await File.WriteAllLinesAsync(temporary, lines);
+                File.Move(temporary, Path.Combine(input, $"file-{round}-{f}.txt"));
+                allLines.AddRange(lines);
+            }
+
+            await Task.Delay(random.Next(150, 1200));
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+        }
+
+        var expected = allLines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
+        using (var last = Start(input, checkpoint, output))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (!Same(expected, RecoverableDirectoryWordCount.ReadLatestCounts(output)) && DateTime.UtcNow < deadline && !last.HasExited)
+            {
+                await Task.Delay(100);
+            }
+
+            last.Kill(entireProcessTree: true);
+            await last.WaitForExitAsync();
+        }
+
+        var actual = RecoverableDirectoryWordCount.ReadLatestCounts(output);
+        Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
+    }
+
+    private static bool Same(Dictionary<string, long> a, Dictionary<string, long> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out long v) && v == kv.Value);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
