@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|ingest|latency|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|ingest|latency|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -42,6 +42,14 @@ if (Wants("wordcount"))
 {
     _ = GrepAndWordCount.WordCount(Lines()[..Math.Min(3, size)], cores);
     rows.AddRange(GrepAndWordCount.WordCount(Lines(), cores));
+}
+
+if (Wants("windowed"))
+{
+    // 40 batches of 10,000 lines: the window fills (30) and then slides.
+    var small = Workload.Generate(40, 10_000, seed: 7);
+    _ = WindowedWordCount.Run(small[..5], cores);
+    rows.AddRange(WindowedWordCount.Run(small, cores));
 }
 
 if (Wants("ingest"))
