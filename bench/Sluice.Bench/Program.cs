@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|ingest|latency|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -60,6 +60,17 @@ if (Wants("ingest"))
 if (Wants("latency"))
 {
     rows.AddRange(SocketWorkloads.Latency(1_000_000, Math.Max(3, size / 2), cores));
+}
+
+if (Wants("burst"))
+{
+    rows.AddRange(BackpressureBurst.Run(cores, 10));
+}
+
+if (Wants("serializer"))
+{
+    _ = SerializerComparison.Run(10_000);
+    rows.AddRange(SerializerComparison.Run(200_000));
 }
 
 if (Wants("empty"))

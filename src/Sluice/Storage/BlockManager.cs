@@ -16,12 +16,16 @@ public sealed class BlockManager : IDisposable
     private long _tick;
 
     /// <summary>Creates a block manager with a memory cap and a directory for spilled blocks.</summary>
-    public BlockManager(long maxMemoryBytes, string localDirectory, ISerializer? serializer = null)
+    public BlockManager(long maxMemoryBytes, string localDirectory, ISerializer? serializer = null, IBlockReplicator? replicator = null)
     {
+        Replicator = replicator ?? new LocalOnlyReplicator();
         MaxMemory = maxMemoryBytes;
         _serializer = serializer ?? RecordSerializer.Instance;
         _diskDirectory = Path.Combine(localDirectory, $"sluice-blocks-{Environment.ProcessId}-{Guid.NewGuid():N}");
     }
+
+    /// <summary>Where extra copies go when a level's replication is above one.</summary>
+    public IBlockReplicator Replicator { get; }
 
     /// <summary>Bytes the memory store may hold.</summary>
     public long MaxMemory { get; }
@@ -71,6 +75,16 @@ public sealed class BlockManager : IDisposable
         }
 
         var entry = new Entry(level, values.Length);
+        if (level.Replication > 1)
+        {
+            var serialized = _serializer.Serialize(values);
+            Replicator.Replicate(id, serialized, level.Replication - 1);
+            if (!level.Deserialized)
+            {
+                entry.Bytes = serialized;
+            }
+        }
+
         if (level.UseMemory)
         {
             if (level.Deserialized)
@@ -80,7 +94,7 @@ public sealed class BlockManager : IDisposable
             }
             else
             {
-                entry.Bytes = _serializer.Serialize(values);
+                entry.Bytes ??= _serializer.Serialize(values);
                 entry.Size = entry.Bytes.Length;
             }
 
