@@ -21,6 +21,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     private readonly double _maxRate;
     private long _sequence;
     private long _storedAsBlocks;
+    private int _consecutiveRestarts;
     private bool _started;
     private bool _restarting;
     private bool _finalStop;
@@ -122,6 +123,10 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             }
 
             _restarting = true;
+            _consecutiveRestarts++;
+
+            // Backoff: each restart without data in between doubles the configured delay, up to 32 times it.
+            delay ??= TimeSpan.FromTicks(_restartDelay.Ticks << Math.Min(_consecutiveRestarts - 1, 5));
         }
 
         _restartThread = new Thread(() =>
@@ -262,6 +267,10 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         }
 
         _tracker.AddBlock(new ReceivedBlockInfo(StreamId, id, records.Length, handle));
+        lock (_gate)
+        {
+            _consecutiveRestarts = 0;
+        }
     }
 }
 
