@@ -13,18 +13,7 @@ internal sealed class TransformedDStream<TResult> : DStream<TResult>
     {
         _parents = [.. parents];
         _transform = transform;
-        foreach (var p in _parents)
-        {
-            if (p.Context != Context)
-            {
-                throw new ArgumentException($"Transform: {p} belongs to another streaming context");
-            }
-
-            if (p.SlideDuration != _parents[0].SlideDuration)
-            {
-                throw new ArgumentException($"Transform: {p} slides every {p.SlideDuration.TotalMilliseconds} ms, {_parents[0]} every {_parents[0].SlideDuration.TotalMilliseconds} ms; the slides must be equal");
-            }
-        }
+        ParentCheck.SameContextAndSlide("Transform", _parents, Context);
     }
 
     public override TimeSpan SlideDuration => _parents[0].SlideDuration;

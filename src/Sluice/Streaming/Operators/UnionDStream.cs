@@ -7,26 +7,10 @@ internal sealed class UnionDStream<T> : DStream<T>
 {
     private readonly DStream<T>[] _parents;
 
-    public UnionDStream(IReadOnlyList<DStream<T>> parents) : base(parents[0].Context)
+    public UnionDStream(IReadOnlyList<DStream<T>> parents) : base(parents.Count > 0 ? parents[0].Context : throw new ArgumentException("Union needs at least one stream"))
     {
-        if (parents.Count == 0)
-        {
-            throw new ArgumentException("Union needs at least one stream");
-        }
-
         _parents = [.. parents];
-        foreach (var p in _parents)
-        {
-            if (p.Context != Context)
-            {
-                throw new ArgumentException($"Union: {p} belongs to another streaming context");
-            }
-
-            if (p.SlideDuration != _parents[0].SlideDuration)
-            {
-                throw new ArgumentException($"Union: {p} slides every {p.SlideDuration.TotalMilliseconds} ms, {_parents[0]} every {_parents[0].SlideDuration.TotalMilliseconds} ms; the slides must be equal");
-            }
-        }
+        ParentCheck.SameContextAndSlide("Union", _parents, Context);
     }
 
     public override TimeSpan SlideDuration => _parents[0].SlideDuration;
