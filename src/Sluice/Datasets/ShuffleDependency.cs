@@ -43,7 +43,7 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
 
     public Aggregator<TValue, TCombiner>? Aggregator { get; }
 
-    /// <summary>When true a map bucket is a Dictionary of combiners; otherwise a list of raw pairs.</summary>
+    /// <summary>When true a map bucket is an array of combined pairs, each key once; otherwise a list of raw pairs.</summary>
     public bool MapSideCombine { get; }
 
     internal override object[] RunMapTask(int mapPartition, TaskContext task)
@@ -62,31 +62,59 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
         }
     }
 
-    private sealed class CombiningWriter : IChunkSink<(TKey, TValue)>
+    /// <summary>
+    /// Combines the whole map partition in one dictionary (one hash per record, as a hand-written loop would), then
+    /// splits the combined entries into reduce buckets: the partitioner runs once per distinct key, not per record.
+    /// </summary>
+    private sealed class CombiningWriter(Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator) : IChunkSink<(TKey, TValue)>
     {
-        private readonly Partitioner _partitioner;
-        private readonly Func<TValue, TCombiner> _create;
-        private readonly Func<TCombiner, TValue, TCombiner> _merge;
-        private readonly Dictionary<TKey, TCombiner>[] _maps;
+        private readonly Func<TValue, TCombiner> _create = aggregator.CreateCombiner;
+        private readonly Func<TCombiner, TValue, TCombiner> _merge = aggregator.MergeValue;
+        private readonly Dictionary<TKey, TCombiner> _combined = [];
 
-        public CombiningWriter(Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator)
+        /// <summary>One <c>(TKey, TCombiner)[]</c> per reduce partition, each key once.</summary>
+        public object[] Buckets
         {
-            _partitioner = partitioner;
-            _create = aggregator.CreateCombiner;
-            _merge = aggregator.MergeValue;
-            _maps = new Dictionary<TKey, TCombiner>[partitioner.NumPartitions];
-            for (int i = 0; i < _maps.Length; i++)
+            get
             {
-                _maps[i] = new Dictionary<TKey, TCombiner>();
+                int partitions = partitioner.NumPartitions;
+                var buckets = new object[partitions];
+                if (partitions == 1)
+                {
+                    var all = new (TKey, TCombiner)[_combined.Count];
+                    int i = 0;
+                    foreach (var kv in _combined)
+                    {
+                        all[i++] = (kv.Key, kv.Value);
+                    }
+
+                    buckets[0] = all;
+                    return buckets;
+                }
+
+                var lists = new List<(TKey, TCombiner)>[partitions];
+                for (int p = 0; p < partitions; p++)
+                {
+                    lists[p] = new List<(TKey, TCombiner)>(_combined.Count / partitions + 16);
+                }
+
+                foreach (var kv in _combined)
+                {
+                    lists[partitioner.GetPartition(kv.Key)].Add((kv.Key, kv.Value));
+                }
+
+                for (int p = 0; p < partitions; p++)
+                {
+                    buckets[p] = lists[p].ToArray();
+                }
+
+                return buckets;
             }
         }
 
-        public object[] Buckets => _maps;
-
         public void Accept(ReadOnlySpan<(TKey, TValue)> chunk)
         {
-            var maps = _maps;
-            bool single = maps.Length == 1;
+            var combined = _combined;
             for (int i = 0; i < chunk.Length; i++)
             {
                 ref readonly var pair = ref chunk[i];
@@ -95,8 +123,7 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
                     throw new ArgumentException("a key-value record has a null key; shuffles need non-null keys");
                 }
 
-                var map = single ? maps[0] : maps[_partitioner.GetPartition(pair.Item1)];
-                ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(map, pair.Item1, out bool exists);
+                ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(combined, pair.Item1, out bool exists);
                 slot = exists ? _merge(slot!, pair.Item2) : _create(pair.Item2);
             }
         }

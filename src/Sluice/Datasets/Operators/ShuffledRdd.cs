@@ -27,44 +27,30 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
     {
         var buckets = Context.ShuffleManager.GetBuckets(_dependency.ShuffleId, partition);
         var aggregator = _dependency.Aggregator!;
+        if (_dependency.MapSideCombine && buckets.Length == 1)
+        {
+            // One map task combined everything already: each key appears once.
+            Chunks.Push<(TKey, TCombiner)>(((TKey, TCombiner)[])buckets[0], sink);
+            return;
+        }
+
         Dictionary<TKey, TCombiner> merged;
         if (_dependency.MapSideCombine)
         {
-            if (buckets.Length == 0)
+            int largest = 0;
+            foreach (var b in buckets)
             {
-                merged = [];
+                largest = Math.Max(largest, (((TKey, TCombiner)[])b).Length);
             }
-            else if (buckets.Length == 1)
-            {
-                merged = (Dictionary<TKey, TCombiner>)buckets[0];
-            }
-            else
-            {
-                // Start from a copy of the largest map (the copy reuses its stored hashes); map outputs stay
-                // untouched so a retried task or another job reading the same shuffle sees them unchanged.
-                int largest = 0;
-                for (int i = 1; i < buckets.Length; i++)
-                {
-                    if (((Dictionary<TKey, TCombiner>)buckets[i]).Count > ((Dictionary<TKey, TCombiner>)buckets[largest]).Count)
-                    {
-                        largest = i;
-                    }
-                }
 
-                merged = new Dictionary<TKey, TCombiner>((Dictionary<TKey, TCombiner>)buckets[largest]);
-                var mergeCombiners = aggregator.MergeCombiners;
-                for (int i = 0; i < buckets.Length; i++)
+            merged = new Dictionary<TKey, TCombiner>(largest);
+            var mergeCombiners = aggregator.MergeCombiners;
+            foreach (var b in buckets)
+            {
+                foreach (var (key, combiner) in ((TKey, TCombiner)[])b)
                 {
-                    if (i == largest)
-                    {
-                        continue;
-                    }
-
-                    foreach (var kv in (Dictionary<TKey, TCombiner>)buckets[i])
-                    {
-                        ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, kv.Key, out bool exists);
-                        slot = exists ? mergeCombiners(slot!, kv.Value) : kv.Value;
-                    }
+                    ref TCombiner? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, key, out bool exists);
+                    slot = exists ? mergeCombiners(slot!, combiner) : combiner;
                 }
             }
         }
