@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sluice.Scheduling;
 
@@ -36,8 +37,17 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
     {
         _parent = parent;
         Aggregator = aggregator;
-        MapSideCombine = mapSideCombine && aggregator is not null;
+        MapSideCombine = mapSideCombine && aggregator is not null && CombinerCannotBeModified;
     }
+
+    /// <summary>
+    /// Map-side combiners stay in the shuffle output, which a retried reduce task, a second read in the same job or a
+    /// concurrent job reads again; the reduce side merges into the first combiner it finds, and mergeCombiners may modify
+    /// its first argument (as Spark allows). So only combiners that cannot be modified in place (values without
+    /// references, strings) are combined before the shuffle; the others are created on the reduce side, from raw values.
+    /// </summary>
+    private static bool CombinerCannotBeModified =>
+        !RuntimeHelpers.IsReferenceOrContainsReferences<TCombiner>() || typeof(TCombiner) == typeof(string);
 
     public override RddBase Rdd => _parent;
 
