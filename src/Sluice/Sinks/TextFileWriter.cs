@@ -21,7 +21,8 @@ internal static class TextFileWriter
 
     public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists)
     {
-        string target = Path.GetFullPath(path);
+        // "out/" names the directory "out": without the trailing separator the temporary directory goes next to it, not into it.
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         if (Directory.Exists(target))
         {
             if (ifExists == ExistingPolicy.KeepExisting)
