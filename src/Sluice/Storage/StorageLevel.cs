@@ -24,5 +24,5 @@ public sealed record StorageLevel(bool UseMemory, bool UseDisk, bool Deserialize
     /// <inheritdoc />
     public override string ToString() => this == None
         ? "None"
-        : $"{(UseMemory ? "Memory" : "")}{(UseMemory && UseDisk ? "And" : "")}{(UseDisk ? "Disk" : "")}{(UseMemory && !UseDisk ? "Only" : UseDisk && !UseMemory ? "Only" : "")}{(Deserialized ? "" : "Ser")}{(Replication > 1 ? "_" + Replication : "")}";
+        : $"{(UseMemory ? "Memory" : "")}{(UseMemory && UseDisk ? "And" : "")}{(UseDisk ? "Disk" : "")}{(UseMemory && !UseDisk ? "Only" : UseDisk && !UseMemory ? "Only" : "")}{(Deserialized || !UseMemory ? "" : "Ser")}{(Replication > 1 ? "_" + Replication : "")}";
 }
