@@ -211,7 +211,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
                 _restarting = false;
             }
 
-            RestartReceiver("error starting receiver", e, null);
+            // Reported just above: the restart must not report the same failure a second time.
+            RestartReceiver($"error starting receiver: {e.Message}", null, null);
         }
     }
 
