@@ -159,11 +159,22 @@ public sealed class SluiceConf
             throw new ConfigurationException($"{ConfigKeys.BlockInterval}='{Get(ConfigKeys.BlockInterval)}' must be greater than zero");
         }
 
+        // Timers count whole milliseconds: a shorter interval would be a period of zero.
+        if (block < TimeSpan.FromMilliseconds(1))
+        {
+            throw new ConfigurationException($"{ConfigKeys.BlockInterval}='{Get(ConfigKeys.BlockInterval)}' must be at least 1ms");
+        }
+
         if (batchInterval is { } batch)
         {
             if (batch <= TimeSpan.Zero)
             {
                 throw new ConfigurationException($"batch interval '{batch.TotalMilliseconds}ms' must be greater than zero");
+            }
+
+            if (batch < TimeSpan.FromMilliseconds(1))
+            {
+                throw new ConfigurationException($"batch interval '{batch.TotalMilliseconds}ms' must be at least 1ms");
             }
 
             // The default block interval shrinks to fit a short batch; only a block interval the user chose is an error.

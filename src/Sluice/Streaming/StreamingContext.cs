@@ -342,13 +342,39 @@ public sealed class StreamingContext : IDisposable
             }
         }
 
-        foreach (var input in Graph.InputStreams)
+        try
         {
-            input.Start();
+            foreach (var input in Graph.InputStreams)
+            {
+                input.Start();
+            }
+
+            JobScheduler.Start();
+            ReceiverTracker.Start();
+            StartRateController();
+            JobGenerator.Start();
+            RegisterShutdownSignals();
+        }
+        catch (Exception e)
+        {
+            // As Spark: a start that fails marks the context stopped, rather than leaving it active with nothing running.
+            Log.Error("error starting the streaming context; marking it stopped", e);
+            lock (_stateGate)
+            {
+                State = StreamingContextState.Stopped;
+            }
+
+            StopActive(_ownsSluiceContext, stopGracefully: false);
+            throw;
         }
 
-        JobScheduler.Start();
-        ReceiverTracker.Start();
+        long now = Clock.GetTimeMillis();
+        ListenerBus.Post(l => l.OnStreamingStarted(now));
+        Log.Info($"streaming context started: batch interval {BatchDuration.TotalMilliseconds} ms, first batch at {ZeroTime + BatchDuration}");
+    }
+
+    private void StartRateController()
+    {
         if (Conf.GetBool(ConfigKeys.BackpressureEnabled))
         {
             long batchMillis = Time.ToMillis(BatchDuration);
@@ -357,12 +383,6 @@ public sealed class StreamingContext : IDisposable
                 Conf.GetDouble(ConfigKeys.PidDerivative), Conf.GetDouble(ConfigKeys.PidMinRate)));
             ListenerBus.AddListener(RateController);
         }
-
-        JobGenerator.Start();
-        RegisterShutdownSignals();
-        long now = Clock.GetTimeMillis();
-        ListenerBus.Post(l => l.OnStreamingStarted(now));
-        Log.Info($"streaming context started: batch interval {BatchDuration.TotalMilliseconds} ms, first batch at {ZeroTime + BatchDuration}");
     }
 
     /// <summary>

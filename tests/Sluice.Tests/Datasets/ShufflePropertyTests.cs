@@ -1,68 +1,111 @@
 using CsCheck;
-using Sluice.Configuration;
 using Sluice.Datasets;
-using Sluice.Scheduling;
 
 namespace Sluice.Tests.Datasets;
 
-/// <summary>Shuffle operators over random inputs and partition counts, against LINQ.</summary>
-public sealed class ShufflePropertyTests : IDisposable
+/// <summary>
+/// Shuffle operators against LINQ over random inputs: keys from a small range so that they collide, random partition
+/// counts from 1 to 8 on both sides of the shuffle, empty inputs included.
+/// </summary>
+public sealed class ShufflePropertyTests : DatasetTest
 {
-    private static readonly Gen<(int Partitions, (int, int)[] Pairs)> Input =
-        Gen.Select(Gen.Int[1, 8], Gen.Select(Gen.Int[0, 9], Gen.Int[-50, 50]).Array[0, 120]);
+    private const int Iterations = 50;
 
-    private readonly SluiceContext _sc = new(new SluiceConf(loadDefaults: false).SetMaster("local[2]"));
+    /// <summary>Key-value records with keys 0..5.</summary>
+    private static readonly Gen<(int, int)[]> Pairs = Gen.Select(Gen.Int[0, 5], Gen.Int[-50, 50]).Array[0, 60];
 
-    private static string Canon<T>(IEnumerable<T> items) => string.Join(";", items.Select(x => x?.ToString()).Order(StringComparer.Ordinal));
+    /// <summary>Records for the other side of a join: keys 3..9 overlap the left side's 0..5 only in part.</summary>
+    private static readonly Gen<(int, string)[]> OtherPairs = Gen.Select(Gen.Int[3, 9], Gen.Char['a', 'e'].Select(c => c.ToString())).Array[0, 40];
+
+    private static readonly Gen<int> PartitionCount = Gen.Int[1, 8];
 
     [Fact]
     public void ReduceByKeyMatchesLinq() =>
-        Input.Sample(c =>
-            Canon(_sc.Parallelize(c.Pairs, c.Partitions).ReduceByKey((a, b) => a + b, c.Partitions).Collect()) ==
-            Canon(c.Pairs.GroupBy(p => p.Item1).Select(g => (g.Key, g.Sum(p => p.Item2)))), iter: 60);
+        Gen.Select(Pairs, PartitionCount, PartitionCount).Sample((pairs, partitions, reducers) =>
+        {
+            var reduced = Sc.Parallelize(pairs, partitions).ReduceByKey((a, b) => a + b, reducers);
+            Assert.Equal(reducers, reduced.NumPartitions);
+            Expect.SameMultiset(pairs.GroupBy(kv => kv.Item1).Select(g => (g.Key, g.Sum(kv => kv.Item2))), reduced.Collect(), "reduceByKey");
+        }, iter: Iterations);
 
     [Fact]
     public void GroupByKeyMatchesLinq() =>
-        Input.Sample(c =>
-            Canon(_sc.Parallelize(c.Pairs, c.Partitions).GroupByKey().Collect().Select(g => (g.Item1, string.Join(",", g.Item2.Order())))) ==
-            Canon(c.Pairs.GroupBy(p => p.Item1).Select(g => (g.Key, string.Join(",", g.Select(p => p.Item2).Order())))), iter: 60);
+        Gen.Select(Pairs, PartitionCount, PartitionCount).Sample((pairs, partitions, reducers) =>
+        {
+            var grouped = Sc.Parallelize(pairs, partitions).GroupByKey(new HashPartitioner(reducers));
+            Assert.Equal(reducers, grouped.NumPartitions);
+            Expect.SameMultiset(
+                pairs.GroupBy(kv => kv.Item1).Select(g => (g.Key, Sorted(g.Select(kv => kv.Item2)))),
+                grouped.Collect().Select(kv => (kv.Item1, Sorted(kv.Item2))),
+                "groupByKey");
+        }, iter: Iterations);
 
     [Fact]
-    public void JoinsMatchLinq() =>
-        Gen.Select(Input, Input).Sample((a, b) =>
+    public void CombineByKeyWithInPlaceCombinersMatchesLinq() =>
+        Gen.Select(Pairs, PartitionCount, PartitionCount).Sample((pairs, partitions, reducers) =>
         {
-            var l = _sc.Parallelize(a.Pairs, a.Partitions);
-            var r = _sc.Parallelize(b.Pairs, b.Partitions);
-            var inner = from x in a.Pairs join y in b.Pairs on x.Item1 equals y.Item1 select (x.Item1, (x.Item2, y.Item2));
-            var left = from x in a.Pairs
-                       join y in b.Pairs on x.Item1 equals y.Item1 into ys
-                       from y in ys.Select(v => new Optional<int>(v.Item2)).DefaultIfEmpty(Optional<int>.None)
-                       select (x.Item1, (x.Item2, y));
-            var right = from y in b.Pairs
-                        join x in a.Pairs on y.Item1 equals x.Item1 into xs
-                        from x in xs.Select(v => new Optional<int>(v.Item2)).DefaultIfEmpty(Optional<int>.None)
-                        select (y.Item1, (x, y.Item2));
-            var fullKeys = a.Pairs.Select(p => p.Item1).Union(b.Pairs.Select(p => p.Item1));
-            var full = from k in fullKeys
-                       from x in a.Pairs.Where(p => p.Item1 == k).Select(p => new Optional<int>(p.Item2)).DefaultIfEmpty(Optional<int>.None)
-                       from y in b.Pairs.Where(p => p.Item1 == k).Select(p => new Optional<int>(p.Item2)).DefaultIfEmpty(Optional<int>.None)
-                       select (k, (x, y));
-            return Canon(l.Join(r).Collect()) == Canon(inner)
-                && Canon(l.LeftOuterJoin(r).Collect()) == Canon(left)
-                && Canon(l.RightOuterJoin(r).Collect()) == Canon(right)
-                && Canon(l.FullOuterJoin(r).Collect()) == Canon(full);
-        }, iter: 40);
+            var lists = Sc.Parallelize(pairs, partitions).CombineByKey(
+                v => new List<int> { v },
+                (list, v) => { list.Add(v); return list; },
+                (a, b) => { a.AddRange(b); return a; },
+                new HashPartitioner(reducers)).MapValues(Sorted);
+            var expected = pairs.GroupBy(kv => kv.Item1).Select(g => (g.Key, Sorted(g.Select(kv => kv.Item2)))).ToList();
+            Expect.SameMultiset(expected.Concat(expected), lists.Union(lists).Collect(), "combineByKey read twice");
+        }, iter: Iterations);
 
     [Fact]
-    public void DistinctAndRepartitionKeepTheMultiset() =>
-        Input.Sample(c =>
+    public void JoinMatchesLinq() =>
+        Gen.Select(Pairs, OtherPairs, PartitionCount, PartitionCount, PartitionCount).Sample((left, right, lp, rp, reducers) =>
         {
-            var rdd = _sc.Parallelize(c.Pairs, c.Partitions);
-            var repartitioned = rdd.Repartition(c.Partitions % 3 + 1);
-            return Canon(rdd.Distinct().Collect()) == Canon(c.Pairs.Distinct())
-                && repartitioned.NumPartitions == c.Partitions % 3 + 1
-                && Canon(repartitioned.Collect()) == Canon(c.Pairs);
-        }, iter: 60);
+            var joined = Sc.Parallelize(left, lp).Join(Sc.Parallelize(right, rp), new HashPartitioner(reducers));
+            Assert.Equal(reducers, joined.NumPartitions);
+            Expect.SameMultiset(JoinTests.LinqJoin(left, right), joined.Collect(), "join");
+        }, iter: Iterations);
 
-    public void Dispose() => _sc.Dispose();
+    [Fact]
+    public void LeftOuterJoinMatchesLinq() =>
+        Gen.Select(Pairs, OtherPairs, PartitionCount, PartitionCount, PartitionCount).Sample((left, right, lp, rp, reducers) =>
+        {
+            var joined = Sc.Parallelize(left, lp).LeftOuterJoin(Sc.Parallelize(right, rp), new HashPartitioner(reducers));
+            Expect.SameMultiset(JoinTests.LinqLeftOuter(left, right), joined.Collect(), "leftOuterJoin");
+        }, iter: Iterations);
+
+    [Fact]
+    public void RightOuterJoinMatchesLinq() =>
+        Gen.Select(Pairs, OtherPairs, PartitionCount, PartitionCount, PartitionCount).Sample((left, right, lp, rp, reducers) =>
+        {
+            var joined = Sc.Parallelize(left, lp).RightOuterJoin(Sc.Parallelize(right, rp), new HashPartitioner(reducers));
+            Expect.SameMultiset(JoinTests.LinqRightOuter(left, right), joined.Collect(), "rightOuterJoin");
+        }, iter: Iterations);
+
+    [Fact]
+    public void FullOuterJoinMatchesLinq() =>
+        Gen.Select(Pairs, OtherPairs, PartitionCount, PartitionCount, PartitionCount).Sample((left, right, lp, rp, reducers) =>
+        {
+            var joined = Sc.Parallelize(left, lp).FullOuterJoin(Sc.Parallelize(right, rp), new HashPartitioner(reducers));
+            Expect.SameMultiset(JoinTests.LinqFullOuter(left, right), joined.Collect(), "fullOuterJoin");
+        }, iter: Iterations);
+
+    [Fact]
+    public void DistinctMatchesLinq() =>
+        Gen.Select(Pairs, PartitionCount, PartitionCount).Sample((pairs, partitions, reducers) =>
+        {
+            var rdd = Sc.Parallelize(pairs, partitions);
+            var distinct = rdd.Distinct(reducers);
+            Assert.Equal(reducers, distinct.NumPartitions);
+            Expect.SameMultiset(pairs.Distinct(), distinct.Collect(), "distinct pairs");
+            Expect.SameMultiset(pairs.Select(kv => kv.Item1).Distinct(), rdd.Keys().Distinct(reducers).Collect(), "distinct keys");
+        }, iter: Iterations);
+
+    [Fact]
+    public void RepartitionKeepsTheMultisetAndTheRequestedPartitionCount() =>
+        Gen.Select(Pairs, PartitionCount, PartitionCount).Sample((pairs, partitions, target) =>
+        {
+            var repartitioned = Sc.Parallelize(pairs, partitions).Repartition(target);
+            Assert.Equal(target, repartitioned.NumPartitions);
+            Expect.SameMultiset(pairs, repartitioned.Collect(), "repartition");
+            Assert.Equal(target, repartitioned.Glom().Count());
+        }, iter: Iterations);
+
+    private static string Sorted(IEnumerable<int> values) => string.Join(",", values.Order());
 }
