@@ -63,7 +63,7 @@ public sealed class CrashTests : IDisposable
         var expected = allLines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
         using (var last = Start(input, checkpoint, output))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(90);
+            var deadline = DateTime.UtcNow.AddSeconds(180);
             while (!Same(expected, RecoverableDirectoryWordCount.ReadLatestCounts(output)) && DateTime.UtcNow < deadline && !last.HasExited)
             {
                 await Task.Delay(100);

@@ -1,4 +1,5 @@
 using Sluice.Datasets;
+using Sluice.Datasets.Operators;
 using Sluice.Storage;
 
 namespace Sluice.Streaming.Operators;
@@ -38,9 +39,9 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
         _slide = slide;
         _partitioner = partitioner;
         _reduced = parent.ReduceByKey(reduce, partitioner);
-        _reduced.Persist(StorageLevel.MemoryOnlySer);
+        _reduced.Persist(StorageLevel.MemoryOnly);
         _dependencies = [_reduced];
-        Persist(StorageLevel.MemoryOnlySer);
+        Persist(StorageLevel.MemoryOnly);
     }
 
     public override TimeSpan SlideDuration => _slide;
@@ -64,6 +65,13 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
         var left = _reduced.Slice(previousStart + parentSlide, currentStart);
         var entered = _reduced.Slice(previousEnd + parentSlide, validTime);
         var previous = GetOrCompute(previousEnd) ?? Context.SluiceContext.EmptyRdd<(TKey, TValue)>();
+
+        // Usually everything is partitioned alike: merge partition by partition, no shuffle.
+        if (WindowMergeRdd<TKey, TValue>.CanMerge(previous, left.Concat(entered), _partitioner))
+        {
+            Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner);
+            return _filter is null ? window : window.Filter(_filter);
+        }
 
         var tagged = new List<Rdd<(TKey, (byte, TValue))>> { previous.Map(static kv => (kv.Item1, ((byte)0, kv.Item2))) };
         tagged.AddRange(left.Select(static r => r.Map(static kv => (kv.Item1, ((byte)1, kv.Item2)))));

@@ -28,7 +28,7 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
         _partitioner = partitioner;
         _initialState = initialState;
         _dependencies = [parent];
-        Persist(StorageLevel.MemoryOnlySer);
+        Persist(StorageLevel.MemoryOnly);
     }
 
     public override TimeSpan SlideDuration => _parent.SlideDuration;

@@ -22,7 +22,7 @@ internal sealed class WindowedDStream<T> : DStream<T>
         // Every parent batch is read by several windows: keep it rather than recompute it each time.
         if (!parent.StorageLevel.IsValid)
         {
-            parent.Persist(StorageLevel.MemoryOnlySer);
+            parent.Persist(StorageLevel.MemoryOnly);
         }
     }
 

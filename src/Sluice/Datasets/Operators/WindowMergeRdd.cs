@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using Sluice.Scheduling;
+
+namespace Sluice.Datasets.Operators;
+
+/// <summary>
+/// The next window of an incremental ReduceByKeyAndWindow, computed partition by partition without a shuffle: the
+/// previous window, the batches that left and those that entered are all partitioned alike, so partition p of the
+/// result needs only partition p of each.
+/// </summary>
+internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
+    where TKey : notnull
+{
+    private readonly Rdd<(TKey, TValue)> _previous;
+    private readonly IReadOnlyList<Rdd<(TKey, TValue)>> _left;
+    private readonly IReadOnlyList<Rdd<(TKey, TValue)>> _entered;
+    private readonly Func<TValue, TValue, TValue> _reduce;
+    private readonly Func<TValue, TValue, TValue> _inverse;
+    private readonly Partitioner _partitioner;
+    private readonly Dependency[] _dependencies;
+
+    public WindowMergeRdd(
+        Rdd<(TKey, TValue)> previous,
+        IReadOnlyList<Rdd<(TKey, TValue)>> left,
+        IReadOnlyList<Rdd<(TKey, TValue)>> entered,
+        Func<TValue, TValue, TValue> reduce,
+        Func<TValue, TValue, TValue> inverse,
+        Partitioner partitioner)
+        : base(previous.Context)
+    {
+        _previous = previous;
+        _left = left;
+        _entered = entered;
+        _reduce = reduce;
+        _inverse = inverse;
+        _partitioner = partitioner;
+        _dependencies = [new NarrowDependency(previous), .. left.Select(static r => new NarrowDependency(r)), .. entered.Select(static r => new NarrowDependency(r))];
+    }
+
+    /// <summary>True when every input is partitioned by <paramref name="partitioner"/> (an empty previous window counts).</summary>
+    public static bool CanMerge(Rdd<(TKey, TValue)> previous, IEnumerable<Rdd<(TKey, TValue)>> batches, Partitioner partitioner) =>
+        (previous.NumPartitions == 0 || partitioner.Equals(previous.Partitioner)) && batches.All(b => partitioner.Equals(b.Partitioner));
+
+    public override int NumPartitions => _partitioner.NumPartitions;
+
+    public override Partitioner? Partitioner => _partitioner;
+
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
+
+    internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TValue)> sink)
+    {
+        var window = new Dictionary<TKey, TValue>();
+        if (_previous.NumPartitions > 0)
+        {
+            _previous.Iterate(partition, task, new Apply(window, null, Mode.Set));
+        }
+
+        var leaving = new Apply(window, _inverse, Mode.Remove);
+        foreach (var rdd in _left)
+        {
+            rdd.Iterate(partition, task, leaving);
+        }
+
+        var entering = new Apply(window, _reduce, Mode.Add);
+        foreach (var rdd in _entered)
+        {
+            rdd.Iterate(partition, task, entering);
+        }
+
+        var buffer = new (TKey, TValue)[Math.Min(Chunks.Size, Math.Max(window.Count, 1))];
+        int n = 0;
+        foreach (var kv in window)
+        {
+            buffer[n++] = (kv.Key, kv.Value);
+            if (n == buffer.Length)
+            {
+                sink.Accept(buffer);
+                n = 0;
+            }
+        }
+
+        if (n > 0)
+        {
+            sink.Accept(new ReadOnlySpan<(TKey, TValue)>(buffer, 0, n));
+        }
+    }
+
+    private enum Mode
+    {
+        Set,
+        Remove,
+        Add,
+    }
+
+    private sealed class Apply(Dictionary<TKey, TValue> window, Func<TValue, TValue, TValue>? combine, Mode mode) : IChunkSink<(TKey, TValue)>
+    {
+        public void Accept(ReadOnlySpan<(TKey, TValue)> chunk)
+        {
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                var (key, value) = chunk[i];
+                switch (mode)
+                {
+                    case Mode.Set:
+                        window[key] = value;
+                        break;
+                    case Mode.Remove:
+                        ref TValue current = ref CollectionsMarshal.GetValueRefOrNullRef(window, key);
+                        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref current))
+                        {
+                            throw new InvalidOperationException($"ReduceByKeyAndWindow: key {key} left the window without a previous window value");
+                        }
+
+                        current = combine!(current, value);
+                        break;
+                    default:
+                        ref TValue? slot = ref CollectionsMarshal.GetValueRefOrAddDefault(window, key, out bool exists);
+                        slot = exists ? combine!(slot!, value) : value;
+                        break;
+                }
+            }
+        }
+    }
+}
