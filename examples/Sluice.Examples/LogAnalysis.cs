@@ -114,7 +114,9 @@ public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Re
     private CancellationTokenSource? _stop;
     private Thread? _thread;
     private long _produced;
+    private const long Tick = 100;
     private long _start = -1;
+    private long _nextTick;
 
     /// <summary>Lines generated so far.</summary>
     public long Produced => Interlocked.Read(ref _produced);
@@ -125,6 +127,9 @@ public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Re
         if (_start < 0)
         {
             _start = clock.GetTimeMillis();
+
+            // The first tick follows the start time read here, not whatever the clock says when the thread runs.
+            _nextTick = (_start / Tick + 1) * Tick;
         }
 
         _stop = new CancellationTokenSource();
@@ -147,11 +152,9 @@ public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Re
     {
         try
         {
-            const long tick = 100;
-            long next = (clock.GetTimeMillis() / tick + 1) * tick;
             while (!token.IsCancellationRequested)
             {
-                long now = clock.WaitTillTime(next, token);
+                long now = clock.WaitTillTime(_nextTick, token);
                 long due = (now - _start) * linesPerSecond / 1000;
                 var lines = new List<string>();
                 for (long i = Interlocked.Read(ref _produced); i < due; i++)
@@ -165,7 +168,7 @@ public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Re
                     Interlocked.Exchange(ref _produced, due);
                 }
 
-                next = (now / tick + 1) * tick;
+                _nextTick = (now / Tick + 1) * Tick;
             }
         }
         catch (OperationCanceledException)

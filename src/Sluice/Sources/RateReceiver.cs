@@ -16,6 +16,7 @@ public sealed class RateReceiver : Receiver<(long Timestamp, long Value)>
     private Thread? _thread;
     private long _produced;
     private long _startTime = -1;
+    private long _nextTick;
 
     /// <summary>Creates a generator of <paramref name="recordsPerSecond"/> records per second, ticking every <paramref name="tick"/>.</summary>
     public RateReceiver(long recordsPerSecond, IClock clock, TimeSpan tick)
@@ -35,6 +36,9 @@ public sealed class RateReceiver : Receiver<(long Timestamp, long Value)>
         if (_startTime < 0)
         {
             _startTime = _clock.GetTimeMillis();
+
+            // The first tick follows the start time read here, not whatever the clock says when the thread runs.
+            _nextTick = (_startTime / _tickMillis + 1) * _tickMillis;
         }
 
         _stop = new CancellationTokenSource();
@@ -57,10 +61,9 @@ public sealed class RateReceiver : Receiver<(long Timestamp, long Value)>
     {
         try
         {
-            long next = (_clock.GetTimeMillis() / _tickMillis + 1) * _tickMillis;
             while (!token.IsCancellationRequested)
             {
-                long now = _clock.WaitTillTime(next, token);
+                long now = _clock.WaitTillTime(_nextTick, token);
                 long due = (now - _startTime) * _recordsPerSecond / 1000;
                 long produced = Interlocked.Read(ref _produced);
                 var batch = new List<(long, long)>((int)Math.Min(due - produced, 1 << 20));
@@ -75,7 +78,7 @@ public sealed class RateReceiver : Receiver<(long Timestamp, long Value)>
                     Interlocked.Exchange(ref _produced, due);
                 }
 
-                next = (now / _tickMillis + 1) * _tickMillis;
+                _nextTick = (now / _tickMillis + 1) * _tickMillis;
             }
         }
         catch (OperationCanceledException)
