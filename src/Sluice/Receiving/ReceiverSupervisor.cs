@@ -19,6 +19,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     private readonly CancellationTokenSource _stopped = new();
     private readonly object _gate = new();
     private readonly double _maxRate;
+    private readonly object _lifecycle = new();
     private long _sequence;
     private long _storedAsBlocks;
     private int _consecutiveRestarts;
@@ -188,19 +189,27 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     private void StartReceiver()
     {
-        // Started before OnStart runs, as in Spark: the threads OnStart launches check IsStarted right away.
-        lock (_gate)
-        {
-            _started = true;
-        }
-
         try
         {
-            _receiver.OnStart();
+            // Started before OnStart returns, as in Spark: a Restart or Stop that a receiver thread asks for while
+            // OnStart is still running must wait for it and then call OnStop, not skip it.
+            lock (_lifecycle)
+            {
+                lock (_gate)
+                {
+                    if (_finalStop)
+                    {
+                        return;
+                    }
 
-            _info = _info with { Active = true };
-            var info = _info;
-            _ssc.ListenerBus.Post(l => l.OnReceiverStarted(info));
+                    _started = true;
+                }
+
+                _receiver.OnStart();
+                _info = _info with { Active = true };
+                var info = _info;
+                _ssc.ListenerBus.Post(l => l.OnReceiverStarted(info));
+            }
         }
         catch (Exception e)
         {
@@ -218,36 +227,39 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     private void StopReceiverOnce(string message, Exception? error)
     {
-        bool wasStarted;
-        lock (_gate)
+        lock (_lifecycle)
         {
-            wasStarted = _started;
-            _started = false;
-        }
+            bool wasStarted;
+            lock (_gate)
+            {
+                wasStarted = _started;
+                _started = false;
+            }
 
-        if (error is not null)
-        {
-            ReportError(message, error);
-        }
+            if (error is not null)
+            {
+                ReportError(message, error);
+            }
 
-        if (!wasStarted)
-        {
-            return;
-        }
+            if (!wasStarted)
+            {
+                return;
+            }
 
-        try
-        {
-            _receiver.OnStop();
-        }
-        catch (Exception e)
-        {
-            Log.Error($"receiver {StreamId}: OnStop threw", e);
-        }
+            try
+            {
+                _receiver.OnStop();
+            }
+            catch (Exception e)
+            {
+                Log.Error($"receiver {StreamId}: OnStop threw", e);
+            }
 
-        _info = _info with { Active = false };
-        var info = _info;
-        Log.Info($"receiver {StreamId} stopped: {message}");
-        _ssc.ListenerBus.Post(l => l.OnReceiverStopped(info));
+            _info = _info with { Active = false };
+            var info = _info;
+            Log.Info($"receiver {StreamId} stopped: {message}");
+            _ssc.ListenerBus.Post(l => l.OnReceiverStopped(info));
+        }
     }
 
     private void StoreBlock(T[] records)
