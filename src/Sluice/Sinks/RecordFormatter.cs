@@ -20,9 +20,9 @@ public static class RecordFormatter
             case bool b:
                 return b ? "true" : "false";
             case double d:
-                return d.ToString("R", CultureInfo.InvariantCulture);
+                return Decimal(d.ToString("R", CultureInfo.InvariantCulture));
             case float f:
-                return f.ToString("R", CultureInfo.InvariantCulture);
+                return Decimal(f.ToString("R", CultureInfo.InvariantCulture));
             case IFormattable formattable when value is not ITuple:
                 return formattable.ToString(null, CultureInfo.InvariantCulture);
         }
@@ -30,6 +30,20 @@ public static class RecordFormatter
         var sb = new StringBuilder();
         Append(sb, value);
         return sb.ToString();
+    }
+
+    /// <summary>Whole floating-point numbers keep a decimal point, as Scala prints them: <c>1.0</c>, not <c>1</c>.</summary>
+    private static string Decimal(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c is '.' or 'E' or 'e' or 'N' or 'I' or '∞')
+            {
+                return text;
+            }
+        }
+
+        return text + ".0";
     }
 
     private static void Append(StringBuilder sb, object? value)
@@ -76,7 +90,10 @@ public static class RecordFormatter
                 sb.Append(']');
                 break;
             case double d:
-                sb.Append(d.ToString("R", CultureInfo.InvariantCulture));
+                sb.Append(Decimal(d.ToString("R", CultureInfo.InvariantCulture)));
+                break;
+            case float f:
+                sb.Append(Decimal(f.ToString("R", CultureInfo.InvariantCulture)));
                 break;
             case IFormattable formattable:
                 sb.Append(formattable.ToString(null, CultureInfo.InvariantCulture));

@@ -29,9 +29,15 @@ public sealed class StreamingContext : IDisposable
 
     /// <summary>Creates a context on an existing <see cref="Scheduling.SluiceContext"/>.</summary>
     public StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock = null)
-        : this(sluiceContext, batchInterval, clock, ownsContext: false)
+        : this(Validated(sluiceContext, batchInterval), batchInterval, clock, ownsContext: false)
+    {
+    }
+
+    // Validation happens before the private constructor starts the listener bus, so a rejected configuration leaves no thread behind.
+    private static SluiceContext Validated(SluiceContext sluiceContext, TimeSpan batchInterval)
     {
         sluiceContext.Conf.Validate(batchInterval);
+        return sluiceContext;
     }
 
     private StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock, bool ownsContext)

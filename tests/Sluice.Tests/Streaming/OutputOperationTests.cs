@@ -57,3 +57,27 @@ public class OutputOperationTests
         }
     }
 }
+
+public class RecordFormatterTests
+{
+    [Theory]
+    [InlineData(1.0, "1.0")]
+    [InlineData(2.5, "2.5")]
+    [InlineData(-3.0, "-3.0")]
+    [InlineData(1e21, "1E+21")]
+    [InlineData(double.NaN, "NaN")]
+    public void DoublesPrintAsScalaDoes(double value, string expected)
+    {
+        Assert.Equal(expected, Sluice.Sinks.RecordFormatter.Format(value));
+        Assert.Equal($"(x,{expected})", Sluice.Sinks.RecordFormatter.Format(("x", value)));
+    }
+
+    [Fact]
+    public void TuplesBooleansAndNestedValues()
+    {
+        Assert.Equal("(a,(1,true))", Sluice.Sinks.RecordFormatter.Format(("a", (1, true))));
+        Assert.Equal("(k,[1, 2])", Sluice.Sinks.RecordFormatter.Format(("k", (IReadOnlyList<int>)[1, 2])));
+        Assert.Equal("(k,Some(3))", Sluice.Sinks.RecordFormatter.Format(("k", new Sluice.Datasets.Optional<int>(3))));
+        Assert.Equal("(k,None)", Sluice.Sinks.RecordFormatter.Format(("k", Sluice.Datasets.Optional<int>.None)));
+    }
+}
