@@ -37,10 +37,6 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
         _dependencies = [new NarrowDependency(previous), .. left.Select(static r => new NarrowDependency(r)), .. entered.Select(static r => new NarrowDependency(r))];
     }
 
-    /// <summary>True when every input is partitioned by <paramref name="partitioner"/> (an empty previous window counts).</summary>
-    public static bool CanMerge(Rdd<(TKey, TValue)> previous, IEnumerable<Rdd<(TKey, TValue)>> batches, Partitioner partitioner) =>
-        (previous.NumPartitions == 0 || partitioner.Equals(previous.Partitioner)) && batches.All(b => partitioner.Equals(b.Partitioner));
-
     public override int NumPartitions => _partitioner.NumPartitions;
 
     public override Partitioner? Partitioner => _partitioner;

@@ -66,108 +66,15 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
         var entered = _reduced.Slice(previousEnd + parentSlide, validTime);
         var previous = GetOrCompute(previousEnd) ?? Context.SluiceContext.EmptyRdd<(TKey, TValue)>();
 
-        // Usually everything is partitioned alike: merge partition by partition, no shuffle.
-        if (WindowMergeRdd<TKey, TValue>.CanMerge(previous, left.Concat(entered), _partitioner))
+        // Every input partitioned alike lets the merge run partition by partition with no shuffle. The batches are
+        // (they come from a ReduceByKey with this partitioner); a previous window read back from a checkpoint written
+        // with another partition count is moved into place first.
+        if (previous.NumPartitions > 0 && !_partitioner.Equals(previous.Partitioner))
         {
-            Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner);
-            return _filter is null ? window : window.Filter(_filter);
+            previous = previous.PartitionBy(_partitioner);
         }
 
-        var tagged = new List<Rdd<(TKey, (byte, TValue))>> { previous.Map(static kv => (kv.Item1, ((byte)0, kv.Item2))) };
-        tagged.AddRange(left.Select(static r => r.Map(static kv => (kv.Item1, ((byte)1, kv.Item2)))));
-        tagged.AddRange(entered.Select(static r => r.Map(static kv => (kv.Item1, ((byte)2, kv.Item2)))));
-        var reduce = _reduce;
-        var inverse = _inverse;
-        var merged = Context.SluiceContext.Union(tagged)
-            .CombineByKey(
-                static v => Parts.Of(v),
-                static (parts, v) => parts.Add(v),
-                static (a, b) => a.Merge(b),
-                _partitioner,
-                mapSideCombine: false)
-            .Map(kv => (kv.Item1, kv.Item2.Combine(kv.Item1, reduce, inverse)));
-        var result = _filter is null ? merged : merged.Filter(_filter);
-        return result;
-    }
-
-    /// <summary>The previous value of a key, and the values that left and entered its window.</summary>
-    private sealed class Parts
-    {
-        private bool _hasPrevious;
-        private TValue _previous = default!;
-        private readonly List<TValue> _left = [];
-        private readonly List<TValue> _entered = [];
-
-        public static Parts Of((byte Tag, TValue Value) v) => new Parts().Add(v);
-
-        public Parts Add((byte Tag, TValue Value) v)
-        {
-            switch (v.Tag)
-            {
-                case 0:
-                    _hasPrevious = true;
-                    _previous = v.Value;
-                    break;
-                case 1:
-                    _left.Add(v.Value);
-                    break;
-                default:
-                    _entered.Add(v.Value);
-                    break;
-            }
-
-            return this;
-        }
-
-        public Parts Merge(Parts other)
-        {
-            if (other._hasPrevious)
-            {
-                _hasPrevious = true;
-                _previous = other._previous;
-            }
-
-            _left.AddRange(other._left);
-            _entered.AddRange(other._entered);
-            return this;
-        }
-
-        public TValue Combine(TKey key, Func<TValue, TValue, TValue> reduce, Func<TValue, TValue, TValue> inverse)
-        {
-            if (!_hasPrevious && _left.Count > 0)
-            {
-                throw new InvalidOperationException($"ReduceByKeyAndWindow: key {key} left the window without a previous window value");
-            }
-
-            TValue acc;
-            int start = 0;
-            if (_hasPrevious)
-            {
-                acc = _previous;
-            }
-            else
-            {
-                acc = _entered[0];
-                start = 1;
-            }
-
-            if (_left.Count > 0)
-            {
-                TValue gone = _left[0];
-                for (int i = 1; i < _left.Count; i++)
-                {
-                    gone = reduce(gone, _left[i]);
-                }
-
-                acc = inverse(acc, gone);
-            }
-
-            for (int i = start; i < _entered.Count; i++)
-            {
-                acc = reduce(acc, _entered[i]);
-            }
-
-            return acc;
-        }
+        Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner);
+        return _filter is null ? window : window.Filter(_filter);
     }
 }
