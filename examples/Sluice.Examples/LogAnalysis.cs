@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sluice.Receiving;
+using Sluice.Sources;
 using Sluice.Streaming;
 using Sluice.Util;
 
@@ -108,77 +108,12 @@ public static class LogParser
         new(false, default, "", line, $"malformed line '{(line.Length > 60 ? line[..60] + "…" : line)}': {why}");
 }
 
-/// <summary>The demo's built-in source: log lines generated at a fixed rate on the context's clock.</summary>
-public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock) : Receiver<string>
+/// <summary>The demo's built-in source: log lines generated at a fixed rate on the context's clock, line i being <see cref="LogLines.Line"/>(i).</summary>
+public sealed class LogGeneratorReceiver(long linesPerSecond, IClock clock)
+    : PacedReceiver<string>(linesPerSecond, clock, TimeSpan.FromMilliseconds(100))
 {
-    private CancellationTokenSource? _stop;
-    private Thread? _thread;
-    private long _produced;
-    private const long Tick = 100;
-    private long _start = -1;
-    private long _nextTick;
-
-    /// <summary>Lines generated so far.</summary>
-    public long Produced => Interlocked.Read(ref _produced);
-
     /// <inheritdoc />
-    public override void OnStart()
-    {
-        if (_start < 0)
-        {
-            _start = clock.GetTimeMillis();
-
-            // The first tick follows the start time read here, not whatever the clock says when the thread runs.
-            _nextTick = (_start / Tick + 1) * Tick;
-        }
-
-        _stop = new CancellationTokenSource();
-        var token = _stop.Token;
-        _thread = new Thread(() => Generate(token)) { IsBackground = true, Name = "log-generator" };
-        _thread.Start();
-    }
-
-    /// <inheritdoc />
-    public override void OnStop()
-    {
-        _stop?.Cancel();
-        if (_thread is { } t && t != Thread.CurrentThread)
-        {
-            t.Join();
-        }
-    }
-
-    private void Generate(CancellationToken token)
-    {
-        try
-        {
-            while (!token.IsCancellationRequested)
-            {
-                long now = clock.WaitTillTime(_nextTick, token);
-                long due = (now - _start) * linesPerSecond / 1000;
-                var lines = new List<string>();
-                for (long i = Interlocked.Read(ref _produced); i < due; i++)
-                {
-                    lines.Add(LogLines.Line(i));
-                }
-
-                if (lines.Count > 0)
-                {
-                    Store(lines);
-                    Interlocked.Exchange(ref _produced, due);
-                }
-
-                _nextTick = (now / Tick + 1) * Tick;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (InvalidOperationException) when (token.IsCancellationRequested)
-        {
-            // Stopped while storing.
-        }
-    }
+    protected override string Create(long index, long timeMillis) => LogLines.Line(index);
 }
 
 /// <summary>The generated log: line <c>i</c> is a pure function of <c>i</c>, so a test can recompute any run.</summary>
