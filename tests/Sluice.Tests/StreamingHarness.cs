@@ -14,15 +14,42 @@ public sealed class StreamingHarness : IDisposable, IStreamingListener
     private readonly object _gate = new();
 
     public StreamingHarness(int threads = 2, long batchMillis = 1000, Action<SluiceConf>? configure = null)
+        : this(threads, batchMillis, configure, 0, null, null)
+    {
+    }
+
+    private StreamingHarness(int threads, long batchMillis, Action<SluiceConf>? configure, long startMillis, string? checkpoint, Action<StreamingContext>? build)
     {
         var conf = new SluiceConf(loadDefaults: false).SetMaster($"local[{threads}]").Set(ConfigKeys.BlockInterval, "100ms");
         configure?.Invoke(conf);
-        Clock = new ManualClock();
+        Clock = new ManualClock(startMillis);
         BatchMillis = batchMillis;
-        Context = new StreamingContext(conf, TimeSpan.FromMilliseconds(batchMillis), Clock);
+        StreamingContext Create() => new(conf, TimeSpan.FromMilliseconds(batchMillis), Clock);
+        if (checkpoint is null)
+        {
+            Context = Create();
+        }
+        else
+        {
+            Context = StreamingContext.GetOrCreate(checkpoint, () =>
+            {
+                var ssc = Create();
+                ssc.Checkpoint(checkpoint);
+                build!(ssc);
+                return ssc;
+            });
+        }
+
         Context.Output = Output;
         Context.AddStreamingListener(this);
     }
+
+    /// <summary>
+    /// A harness whose context comes from <see cref="StreamingContext.GetOrCreate"/> on <paramref name="checkpoint"/>,
+    /// with the clock at <paramref name="startMillis"/>: the first run of a recoverable program, or its restart.
+    /// </summary>
+    public static StreamingHarness Recoverable(string checkpoint, Action<StreamingContext> build, long startMillis = 0, int threads = 2, long batchMillis = 1000, Action<SluiceConf>? configure = null) =>
+        new(threads, batchMillis, configure, startMillis, checkpoint, build);
 
     public ManualClock Clock { get; }
 

@@ -33,6 +33,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         _receiver = receiver;
         _ssc = ssc;
         _tracker = tracker;
+        _sequence = tracker.LastRecoveredBlockSequence(streamId);
         receiver.StreamId = streamId;
         receiver.Attach(this);
         _restartDelay = ssc.Conf.GetDuration(ConfigKeys.ReceiverRestartDelay, TimeSpan.FromSeconds(2));

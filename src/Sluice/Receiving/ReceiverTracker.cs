@@ -16,7 +16,11 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
     private readonly List<IReceiverSupervisor> _supervisors = [];
     private readonly ConcurrentDictionary<int, long> _errors = new();
     private readonly Dictionary<int, WriteAheadLog> _dataLogs = [];
+    private readonly Dictionary<int, long> _recoveredSequences = [];
     private ReceivedBlockLog? _blockLog;
+
+    /// <summary>The highest block sequence a recovered log refers to: a restarted receiver numbers its blocks after it, so a new block never takes the name of one only the log still holds.</summary>
+    public long LastRecoveredBlockSequence(int streamId) => _recoveredSequences.GetValueOrDefault(streamId);
 
     /// <summary>The write-ahead log of a stream's received data, when the log is enabled.</summary>
     public WriteAheadLog? DataLog(int streamId)
@@ -38,7 +42,13 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
                 "sluice.streaming.receiver.writeAheadLog.enable=true needs a checkpoint directory: call StreamingContext.Checkpoint(directory) before Start");
             var policy = WriteAheadLog.ParsePolicy(ssc.Conf.Get(Configuration.ConfigKeys.WalFsync, "batch"));
             var rolling = ssc.Conf.GetDuration(Configuration.ConfigKeys.WalRollingInterval, TimeSpan.FromSeconds(60));
-            _blockLog = new ReceivedBlockLog(new WriteAheadLog(Path.Combine(root, "receivedBlockMetadata"), ssc.Clock, rolling, policy));
+            string blockLogDirectory = Path.Combine(root, "receivedBlockMetadata");
+            if (ssc.Recovering is not null)
+            {
+                RecoverBlockLog(blockLogDirectory);
+            }
+
+            _blockLog = new ReceivedBlockLog(new WriteAheadLog(blockLogDirectory, ssc.Clock, rolling, policy));
             foreach (var input in ssc.Graph.InputStreams.Where(static i => i is IReceiverInputDStream))
             {
                 _dataLogs[input.Id] = new WriteAheadLog(Path.Combine(root, "receivedData", input.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ssc.Clock, rolling, policy);
@@ -51,7 +61,7 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
             {
                 lock (_gate)
                 {
-                    _unallocated[input.Id] = new Queue<ReceivedBlockInfo>();
+                    _unallocated.TryAdd(input.Id, new Queue<ReceivedBlockInfo>());
                 }
 
                 _supervisors.Add(receiverStream.CreateSupervisor(this));
@@ -62,6 +72,37 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
         {
             s.Start();
         }
+    }
+
+    /// <summary>
+    /// After a crash: the batches that were allocated blocks get the same blocks again when they re-run, and blocks
+    /// received but never allocated go to the next batch, so no record in the data log is lost or counted twice.
+    /// </summary>
+    private void RecoverBlockLog(string directory)
+    {
+        var (unallocated, allocated) = ReceivedBlockLog.Recover(directory);
+        lock (_gate)
+        {
+            foreach (var (time, allocation) in allocated)
+            {
+                _allocated[time] = allocation;
+            }
+
+            foreach (var (streamId, blocks) in unallocated)
+            {
+                _unallocated[streamId] = new Queue<ReceivedBlockInfo>(blocks);
+            }
+        }
+
+        foreach (var block in allocated.Values.SelectMany(static a => a.Values).SelectMany(static b => b).Concat(unallocated.Values.SelectMany(static b => b)))
+        {
+            long sequence = long.Parse(block.BlockId.Name.AsSpan(block.BlockId.Name.LastIndexOf('-') + 1), System.Globalization.CultureInfo.InvariantCulture);
+            _recoveredSequences[block.StreamId] = Math.Max(sequence, _recoveredSequences.GetValueOrDefault(block.StreamId));
+        }
+
+        int batches = allocated.Count;
+        int pending = unallocated.Values.Sum(static b => b.Count);
+        Monitoring.Log.Info($"recovered the received-block log: {batches} allocated batches, {pending} blocks not yet allocated");
     }
 
     public void Stop()
