@@ -153,5 +153,19 @@ public static class PairDStreamFunctions
         where TKey : notnull =>
         stream.UpdateStateByKey(update, new HashPartitioner(partitions));
 
+    /// <summary>
+    /// Keeps a state per key and maps each record with it, as Spark's mapWithState: the spec's function gets the key,
+    /// the value and the key's <see cref="State{TState}"/>; only the keys a batch touches are visited (plus idle keys
+    /// when a timeout is set), and the state is never copied whole. Needs a checkpoint directory.
+    /// </summary>
+    public static MapWithStateDStream<TKey, TValue, TState, TMapped> MapWithState<TKey, TValue, TState, TMapped>(
+        this DStream<(TKey, TValue)> stream, StateSpec<TKey, TValue, TState, TMapped> spec)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        stream.Context.Graph.EnsureMutable();
+        return new MapWithStateDStream<TKey, TValue, TState, TMapped>(stream, spec);
+    }
+
     private static HashPartitioner DefaultPartitioner(DStreamBase stream) => new(stream.Context.SluiceContext.DefaultParallelism);
 }

@@ -1,0 +1,39 @@
+using Sluice.Datasets;
+using Sluice.Streaming.Operators;
+
+namespace Sluice.Streaming;
+
+/// <summary>
+/// The output of MapWithState: every batch, the records the mapping function returned. <see cref="StateSnapshots"/>
+/// gives the full state instead.
+/// </summary>
+public sealed class MapWithStateDStream<TKey, TValue, TState, TMapped> : DStream<TMapped>
+    where TKey : notnull
+{
+    private readonly InternalMapWithStateDStream<TKey, TValue, TState, TMapped> _internal;
+    private readonly DStreamBase[] _dependencies;
+
+    internal MapWithStateDStream(DStream<(TKey, TValue)> parent, StateSpec<TKey, TValue, TState, TMapped> spec)
+        : base(parent.Context)
+    {
+        _internal = new InternalMapWithStateDStream<TKey, TValue, TState, TMapped>(parent, spec);
+        _dependencies = [_internal];
+    }
+
+    /// <inheritdoc />
+    public override TimeSpan SlideDuration => _internal.SlideDuration;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<DStreamBase> Dependencies => _dependencies;
+
+    /// <inheritdoc />
+    public override string Name => "MapWithStateOutput";
+
+    /// <summary>Every batch, every key with its state after the batch.</summary>
+    public DStream<(TKey, TState)> StateSnapshots() =>
+        _internal.Transform(static rdd => rdd.FlatMap(static r => r.StateMap.GetAll().Select(static e => (e.Key, e.State))));
+
+    /// <inheritdoc />
+    protected internal override Rdd<TMapped>? Compute(Time validTime) =>
+        _internal.GetOrCompute(validTime)?.FlatMap(static r => r.MappedData);
+}

@@ -1,0 +1,132 @@
+namespace Sluice.Streaming;
+
+/// <summary>
+/// The keyed state of one partition of a MapWithState stream. Each batch works on a <see cref="Copy"/>: a new layer
+/// over the previous batch's map that holds only the keys this batch touched, so a batch costs what it changes, not
+/// the size of the state. The layer below is never written again. Every <see cref="MaxDepth"/> layers the chain is
+/// flattened into one table, which bounds lookups and lets old layers be collected.
+/// </summary>
+internal sealed class StateMap<TKey, TState>
+    where TKey : notnull
+{
+    internal const int MaxDepth = 20;
+
+    private readonly StateMap<TKey, TState>? _parent;
+    private readonly Dictionary<TKey, Entry> _entries;
+    private readonly int _depth;
+    private int _count;
+
+    /// <summary>An empty map.</summary>
+    public StateMap()
+        : this(null, new Dictionary<TKey, Entry>(), 0, 0)
+    {
+    }
+
+    private StateMap(StateMap<TKey, TState>? parent, Dictionary<TKey, Entry> entries, int depth, int count)
+    {
+        _parent = parent;
+        _entries = entries;
+        _depth = depth;
+        _count = count;
+    }
+
+    /// <summary>Live keys in the whole chain.</summary>
+    public int Count => _count;
+
+    /// <summary>Layers below this one (0 for a flat map).</summary>
+    public int Depth => _depth;
+
+    /// <summary>The state of <paramref name="key"/>, looked up from the newest layer down.</summary>
+    public bool TryGet(TKey key, out TState state, out long updateTimeMs)
+    {
+        for (var map = this; map is not null; map = map._parent)
+        {
+            if (map._entries.TryGetValue(key, out var entry))
+            {
+                state = entry.State;
+                updateTimeMs = entry.UpdateTimeMs;
+                return !entry.Deleted;
+            }
+        }
+
+        state = default!;
+        updateTimeMs = 0;
+        return false;
+    }
+
+    /// <summary>Sets the state of <paramref name="key"/>, updated at <paramref name="updateTimeMs"/>.</summary>
+    public void Put(TKey key, TState state, long updateTimeMs)
+    {
+        bool existed = TryGet(key, out _, out _);
+        _entries[key] = new Entry(state, updateTimeMs, false);
+        if (!existed)
+        {
+            _count++;
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>; lower layers keep it, so this layer records the removal.</summary>
+    public void Remove(TKey key)
+    {
+        if (!TryGet(key, out _, out _))
+        {
+            return;
+        }
+
+        if (_parent is null)
+        {
+            _entries.Remove(key);
+        }
+        else
+        {
+            _entries[key] = new Entry(default!, 0, true);
+        }
+
+        _count--;
+    }
+
+    /// <summary>Every live key with its state and update time, each key once (the newest layer wins).</summary>
+    public IEnumerable<(TKey Key, TState State, long UpdateTimeMs)> GetAll()
+    {
+        if (_parent is null)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                yield return (key, entry.State, entry.UpdateTimeMs);
+            }
+
+            yield break;
+        }
+
+        var seen = new HashSet<TKey>();
+        for (var map = this; map is not null; map = map._parent)
+        {
+            foreach (var (key, entry) in map._entries)
+            {
+                if (seen.Add(key) && !entry.Deleted)
+                {
+                    yield return (key, entry.State, entry.UpdateTimeMs);
+                }
+            }
+        }
+    }
+
+    /// <summary>A new layer over this map for the next batch; this map must not be written after that.</summary>
+    public StateMap<TKey, TState> Copy()
+    {
+        if (_depth + 1 < MaxDepth)
+        {
+            return new StateMap<TKey, TState>(this, new Dictionary<TKey, Entry>(), _depth + 1, _count);
+        }
+
+        var flat = new Dictionary<TKey, Entry>(_count);
+        foreach (var (key, state, time) in GetAll())
+        {
+            flat[key] = new Entry(state, time, false);
+        }
+
+        return new StateMap<TKey, TState>(null, flat, 0, _count);
+    }
+
+    private readonly record struct Entry(TState State, long UpdateTimeMs, bool Deleted);
+}
