@@ -16,6 +16,10 @@ public abstract class DStream<T> : DStreamBase
 {
     private readonly Dictionary<Time, Rdd<T>> _generated = [];
 
+    // The newest dataset written to a data checkpoint: recorded in every metadata checkpoint until a newer one is
+    // written, even after it leaves the remember window, because a restart resumes from it.
+    private (Time Time, Rdd<T> Rdd)? _lastCheckpointed;
+
     private protected DStream(StreamingContext context) : base(context) { }
 
     /// <summary>Computes the dataset of <paramref name="validTime"/>; null when the stream has none.</summary>
@@ -54,6 +58,10 @@ public abstract class DStream<T> : DStreamBase
             (time - ZeroTime!.Value).Ticks % every.Ticks == 0)
         {
             rdd.WriteCheckpoint(Path.Combine(directory, "rdds"), time.Milliseconds);
+            lock (_generated)
+            {
+                _lastCheckpointed = (time, rdd);
+            }
         }
 
         lock (_generated)
@@ -126,6 +134,10 @@ public abstract class DStream<T> : DStreamBase
         {
             written = _generated.Where(static kv => kv.Value.CheckpointDirectory is not null)
                 .ToDictionary(static kv => kv.Key.Milliseconds, static kv => kv.Value.CheckpointDirectory!);
+            if (_lastCheckpointed is { } last)
+            {
+                written[last.Time.Milliseconds] = last.Rdd.CheckpointDirectory!;
+            }
         }
 
         return written.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(written);
@@ -138,9 +150,14 @@ public abstract class DStream<T> : DStreamBase
         {
             if (Directory.Exists(directory))
             {
+                var restored = new CheckpointRdd<T>(Context.SluiceContext, directory, RestoredPartitioner);
                 lock (_generated)
                 {
-                    _generated[new Time(time)] = new CheckpointRdd<T>(Context.SluiceContext, directory, RestoredPartitioner);
+                    _generated[new Time(time)] = restored;
+                    if (_lastCheckpointed is not { } last || last.Time.Milliseconds < time)
+                    {
+                        _lastCheckpointed = (new Time(time), restored);
+                    }
                 }
             }
         }

@@ -88,9 +88,12 @@ public abstract class DStreamBase
             RememberDuration = duration;
         }
 
+        // After a restart a checkpointed stream recomputes from its last data checkpoint, which can be up to one
+        // checkpoint interval old: its parents keep that much more history.
+        var parentRemember = ParentRememberDuration + (EffectiveCheckpointDuration ?? TimeSpan.Zero);
         foreach (var dep in Dependencies)
         {
-            dep.RememberFor(ParentRememberDuration);
+            dep.RememberFor(parentRemember);
         }
     }
 
