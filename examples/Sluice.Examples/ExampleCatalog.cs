@@ -19,6 +19,10 @@ public static class ExampleCatalog
             "feeds a queue of datasets into a stream and counts values mod 10", 0, QueueStream.Run),
         new("RecoverableDirectoryWordCount", "RecoverableDirectoryWordCount <input-directory> <checkpoint-directory> <output-directory>",
             "cumulative word counts in checkpointed state; killed and restarted, it counts every file exactly once", 3, RecoverableDirectoryWordCount.Run),
+        new("StatefulNetworkWordCount", "StatefulNetworkWordCount <hostname> <port>",
+            "running word counts over text from a TCP server, kept with MapWithState from an initial state", 2, StatefulNetworkWordCount.Run),
+        new("RecoverableNetworkWordCount", "RecoverableNetworkWordCount <hostname> <port> <checkpoint-directory> <output-file>",
+            "per-batch word counts appended to a file exactly once; restarted, it continues from its checkpoint", 4, RecoverableNetworkWordCount.Run),
         new("CustomReceiver", "CustomReceiver <hostname> <port>",
             "word count over a user-defined receiver that reads lines from a TCP server", 2, CustomReceiverExample.Run),
     ];

@@ -296,6 +296,20 @@ public abstract class DStream<T> : DStreamBase
     /// <summary>Runs <paramref name="action"/> on the dataset and time of every batch, on the job thread.</summary>
     public void ForeachRDD(Action<Rdd<T>, Time> action) => ForeachRDD(action, "ForeachRDD");
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on every batch's dataset and batch time. Called at least once per batch (a batch
+    /// re-run after a crash calls it again unless its output was committed); use batchTime to make your write idempotent,
+    /// or use a <see cref="TransactionalSink{T}"/>.
+    /// </summary>
+    public void ForeachBatch(Action<Rdd<T>, Time> action) => ForeachRDD(action, "ForeachBatch");
+
+    /// <summary>Writes every batch to <paramref name="sink"/> exactly once: a batch the sink has committed is skipped.</summary>
+    public void ForeachBatch(TransactionalSink<T> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ForeachRDD(sink.Write, "ForeachBatch");
+    }
+
     /// <summary>Prints the first <paramref name="num"/> records of every batch in Spark's format.</summary>
     public void Print(int num = 10) => ForeachRDD((rdd, time) => PrintBatch(rdd, time, num), "Print");
 

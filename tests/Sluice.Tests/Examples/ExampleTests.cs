@@ -98,3 +98,82 @@ public class ExampleTests
         Assert.Equal(malformed, runner.Context.InputErrors.Count);
     }
 }
+
+public sealed class StatefulExampleTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-stateful-examples-").FullName;
+
+    private static Dictionary<string, long> WordCounts(IEnumerable<string> lines) =>
+        lines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
+
+    [Fact(Timeout = 90_000)]
+    public async Task StatefulNetworkWordCountPrintsRunningTotalsFromTheInitialState()
+    {
+        await Task.Yield();
+        string[] first = ["hello there", "there is hello"], second = ["world there", "new words"];
+        using var proceed = new ManualResetEventSlim();
+        using var server = new TestLineServer();
+        server.Next(s =>
+        {
+            s.Write(Encoding.UTF8.GetBytes(string.Join("\n", first) + "\n"));
+            proceed.Wait(TimeSpan.FromSeconds(30));
+            s.Write(Encoding.UTF8.GetBytes(string.Join("\n", second) + "\n"));
+        });
+        using var runner = new ExampleRunner(ExampleCatalog.Find("StatefulNetworkWordCount")!, "127.0.0.1", server.Port.ToString());
+        SocketTextStreamTests.WaitUntil(() => runner.Context.ReceiverTracker.StoredRecords >= first.Length, "the first lines");
+        runner.RunBatchAt(1000);
+        string afterFirst = runner.Output.ToString();
+        proceed.Set();
+        SocketTextStreamTests.WaitUntil(() => runner.Context.ReceiverTracker.StoredRecords >= first.Length + second.Length, "every line");
+        runner.RunBatchAt(2000);
+        Assert.Equal(0, runner.StopAndWait());
+
+        // As Spark's, the function runs per record: a word seen twice prints two running totals, the last is the largest.
+        // Each batch prints the new total of every word it saw: the initial state plus every occurrence so far.
+        var initial = new Dictionary<string, long> { ["hello"] = 1, ["world"] = 1 };
+        Dictionary<string, long> Expected(IEnumerable<string> lines) =>
+            WordCounts(lines).ToDictionary(kv => kv.Key, kv => kv.Value + initial.GetValueOrDefault(kv.Key));
+        var printedFirst = Printed(afterFirst);
+        var printedSecond = Printed(runner.Output.ToString()[afterFirst.Length..]);
+        Assert.Equal(Expected(first).OrderBy(kv => kv.Key), printedFirst.OrderBy(kv => kv.Key));
+        var all = Expected(first.Concat(second));
+        Assert.Equal(all.Where(kv => WordCounts(second).ContainsKey(kv.Key)).OrderBy(kv => kv.Key), printedSecond.OrderBy(kv => kv.Key));
+    }
+
+    private static Dictionary<string, long> Printed(string output) =>
+        Regex.Matches(output, @"^\((.*),(\d+)\)$", RegexOptions.Multiline)
+            .GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Max(m => long.Parse(m.Groups[2].Value)));
+
+    [Fact(Timeout = 120_000)]
+    public async Task RecoverableNetworkWordCountAppendsEachBatchOnceAcrossARestart()
+    {
+        await Task.Yield();
+        string checkpoint = Path.Combine(_dir, "checkpoint");
+        string output = Path.Combine(_dir, "counts.txt");
+        string[][] runs = [["x y x a", "b y z"], ["z z c w", "x"]];
+        for (int run = 0; run < runs.Length; run++)
+        {
+            var lines = runs[run];
+            using var server = new TestLineServer();
+            server.Next(s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+            using var runner = new ExampleRunner(ExampleCatalog.Find("RecoverableNetworkWordCount")!, "127.0.0.1", server.Port.ToString(), checkpoint, output);
+            SocketTextStreamTests.WaitUntil(() => runner.Context.ReceiverTracker.StoredRecords >= lines.Length, "every line");
+            runner.RunBatchAt((run + 1) * 1000);
+            Assert.Equal(0, runner.StopAndWait());
+        }
+
+        var written = File.ReadAllLines(output);
+        Assert.Equal(runs.Length, written.Length);
+        for (int run = 0; run < runs.Length; run++)
+        {
+            var m = Regex.Match(written[run], @"^Counts at time (\d+) ms \[(.*)\]$");
+            Assert.True(m.Success, written[run]);
+            Assert.Equal((run + 1) * 1000L, long.Parse(m.Groups[1].Value));
+            var pairs = Regex.Matches(m.Groups[2].Value, @"\((\w+),(\d+)\)").ToDictionary(p => p.Groups[1].Value, p => long.Parse(p.Groups[2].Value));
+            var expected = WordCounts(runs[run]).Where(kv => kv.Key is not ("a" or "b" or "c"));
+            Assert.Equal(expected.OrderBy(kv => kv.Key), pairs.OrderBy(kv => kv.Key));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
