@@ -78,6 +78,8 @@ if (Wants("empty"))
     rows.AddRange(SchedulingOverhead.EmptyBatches(size * 100, cores));
 }
 
+AkkaStreamsHost.Shutdown();
+
 var table = new StringBuilder();
 table.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; size {size}");
 table.AppendLine();
