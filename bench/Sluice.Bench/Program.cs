@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -50,6 +50,14 @@ if (Wants("windowed"))
     var small = Workload.Generate(40, 10_000, seed: 7);
     _ = WindowedWordCount.Run(small[..5], cores);
     rows.AddRange(WindowedWordCount.Run(small, cores));
+}
+
+if (Wants("stateful"))
+{
+    // 1,000,000 keys in the state, 100,000 updates per batch, one batch per --size step. The warm-up runs every
+    // contender on a small key space, enough to JIT their paths without paying for a second million-key state.
+    _ = StatefulCount.Run(StatefulCount.Generate(2, 10_000, 1_000), 10_000, cores);
+    rows.AddRange(StatefulCount.Run(StatefulCount.Generate(size, 1_000_000, 100_000), 1_000_000, cores));
 }
 
 if (Wants("ingest"))
