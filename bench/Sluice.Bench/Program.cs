@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -52,6 +52,14 @@ if (Wants("windowed"))
     rows.AddRange(WindowedWordCount.Run(small, cores));
 }
 
+if (Wants("stateful"))
+{
+    // 1,000,000 keys in the state, 100,000 updates per batch, one batch per --size step. The warm-up runs every
+    // contender on a small key space, enough to JIT their paths without paying for a second million-key state.
+    _ = StatefulCount.Run(StatefulCount.Generate(2, 10_000, 1_000), 10_000, cores);
+    rows.AddRange(StatefulCount.Run(StatefulCount.Generate(size, 1_000_000, 100_000), 1_000_000, cores));
+}
+
 if (Wants("ingest"))
 {
     rows.AddRange(SocketWorkloads.Ingest(size * 200_000, cores));
@@ -77,6 +85,8 @@ if (Wants("empty"))
 {
     rows.AddRange(SchedulingOverhead.EmptyBatches(size * 100, cores));
 }
+
+AkkaStreamsHost.Shutdown();
 
 var table = new StringBuilder();
 table.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; size {size}");
