@@ -104,7 +104,8 @@ internal static class StatefulCount
         Check("Rx.NET", reference, rx!);
 
         rows.Add(SluiceStateful("Sluice (UpdateStateByKey)", batches, keys, cores, reference, (updates, initial) =>
-            updates.UpdateStateByKey<int, long, long>(
+        {
+            var state = updates.UpdateStateByKey<int, long, long>(
                 (values, state) =>
                 {
                     long sum = state.GetValueOrDefault(0);
@@ -115,18 +116,28 @@ internal static class StatefulCount
 
                     return new Optional<long>(sum);
                 },
-                initialState: initial)));
+                initialState: initial);
+            return (state, state);
+        }));
 
-        // A further Sluice contender is one more call here, e.g. MapWithState once the engine has it:
-        // rows.Add(SluiceStateful("Sluice (MapWithState)", batches, keys, cores, reference, (updates, initial) =>
-        //     updates.MapWithState(StateSpec.Function<int, long, long, long>(...).InitialState(initial)).StateSnapshots()));
+        // MapWithState's own output is the new count of each key touched; the full state is its snapshot stream.
+        rows.Add(SluiceStateful("Sluice (MapWithState)", batches, keys, cores, reference, (updates, initial) =>
+        {
+            var mapped = updates.MapWithState(StateSpec.Function<int, long, long, (int, long)>((key, value, state) =>
+            {
+                long sum = state.GetOption().GetValueOrDefault(0) + value.GetValueOrDefault(0);
+                state.Update(sum);
+                return (key, sum);
+            }).InitialState(initial).NumPartitions(cores));
+            return (mapped, mapped.StateSnapshots());
+        }));
         return rows;
     }
 
     /// <summary>
     /// Runs one Sluice formulation of the running count: <paramref name="buildState"/> turns the update stream and the
-    /// initial state (every key at 0) into the stream of full state snapshots, one per batch. The snapshot of the last
-    /// batch is checked against the reference.
+    /// initial state (every key at 0) into the operator's output, which is counted every batch as any output would be,
+    /// and its full state, whose last snapshot is collected after the measured run and checked against the reference.
     /// </summary>
     private static Measurement SluiceStateful(
         string contender,
@@ -134,7 +145,7 @@ internal static class StatefulCount
         int keys,
         int cores,
         Dictionary<int, long> reference,
-        Func<DStream<(int, long)>, Rdd<(int, long)>, DStream<(int, long)>> buildState)
+        Func<DStream<(int, long)>, Rdd<(int, long)>, (DStream<(int, long)> Output, DStream<(int, long)> State)> buildState)
     {
         long records = batches.Sum(b => (long)b.Length);
         string checkpoint = Directory.CreateTempSubdirectory("sluice-bench-state-").FullName;
@@ -150,11 +161,16 @@ internal static class StatefulCount
             // Count forces each batch's state to be computed (and cached for the next batch), as any output would;
             // the last snapshot is collected after the measured run, as the other contenders' dictionaries are
             // compared after theirs.
-            buildState(driver.Input, initial).ForeachRDD(rdd =>
+            var (output, state) = buildState(driver.Input, initial);
+            output.ForeachRDD(rdd => rdd.Count());
+            if (!ReferenceEquals(output, state))
             {
-                rdd.Count();
-                lastState = rdd;
-            });
+                state.ForeachRDD(rdd => lastState = rdd);
+            }
+            else
+            {
+                output.ForeachRDD(rdd => lastState = rdd);
+            }
             foreach (var batch in batches)
             {
                 driver.Enqueue(batch);
