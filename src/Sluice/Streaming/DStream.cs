@@ -273,6 +273,18 @@ public abstract class DStream<T> : DStreamBase
     public DStream<T> ReduceByWindow(Func<T, T, T> f, Func<T, T, T> inverse, TimeSpan windowLength, TimeSpan slideInterval) =>
         Map(static x => (0, x)).ReduceByKeyAndWindow(f, inverse, windowLength, slideInterval, 1).Map<T>(static kv => kv.Item2);
 
+    // ---- event time ----
+
+    /// <summary>
+    /// Gives every record an event time (<paramref name="eventTimeMs"/>, milliseconds) and the stream a watermark: the
+    /// largest event time seen minus <paramref name="maxOutOfOrderness"/>. Records older than the watermark are late.
+    /// </summary>
+    public EventTimeDStream<T> WithEventTime(Func<T, long> eventTimeMs, TimeSpan maxOutOfOrderness)
+    {
+        Context.Graph.EnsureMutable();
+        return new EventTimeDStream<T>(this, eventTimeMs, maxOutOfOrderness);
+    }
+
     // ---- C# query syntax ----
 
     /// <summary>Query-syntax alias of <see cref="Map{TResult}"/>.</summary>
