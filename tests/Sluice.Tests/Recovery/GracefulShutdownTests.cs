@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sluice.Tests.Sources;
+
+namespace Sluice.Tests.Recovery;
+
+/// <summary>
+/// SIGTERM with <c>sluice.streaming.stopGracefullyOnShutdown=true</c>: every record already received is processed
+/// before the process exits. The batch interval is a minute, so no regular batch runs; only the graceful stop can
+/// produce the counts.
+/// </summary>
+public sealed partial class GracefulShutdownTests
+{
+    [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
+    private static extern int SendSignal(int pid, int signal);
+
+    [Fact(Timeout = 120_000)]
+    public async Task SigtermProcessesEveryReceivedRecordBeforeExiting()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        string[] lines = ["to be or not to be", "that is the question", "to be"];
+        using var server = new TestLineServer();
+        server.Next(s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "NetworkWordCount", "127.0.0.1", server.Port.ToString(),
+            "--batch-interval", "60s", "--master", "local[2]", "--conf", "sluice.streaming.stopGracefullyOnShutdown=true", "--conf", "sluice.log.level=info",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start)!;
+        var output = new StringBuilder();
+        var errors = new StringBuilder();
+        child.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        child.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        try
+        {
+            // The server closes the connection after the last line: once the receiver reports that, it has read them all.
+            string Logs() { lock (output) { lock (errors) { return output + "\n" + errors; } } }
+            SocketTextStreamTests.WaitUntil(() => Logs().Contains("closed by the server") || child.HasExited, "the receiver to read every line");
+            Assert.False(child.HasExited, Logs());
+            Assert.Equal(0, SendSignal(child.Id, 15));
+            Assert.True(child.WaitForExit(60_000), "the child did not exit after SIGTERM");
+            child.WaitForExit();
+            Assert.Equal(0, child.ExitCode);
+
+            var expected = lines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
+            var printed = PrintedPair().Matches(output.ToString()).GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Sum(m => long.Parse(m.Groups[2].Value)));
+            Assert.Equal(expected.OrderBy(kv => kv.Key), printed.OrderBy(kv => kv.Key));
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^\((\w+),(\d+)\)$", RegexOptions.Multiline)]
+    private static partial Regex PrintedPair();
+}
