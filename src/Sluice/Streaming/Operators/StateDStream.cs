@@ -39,17 +39,31 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
 
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
+    private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();
+
     protected internal override Rdd<(TKey, TState)>? Compute(Time validTime)
     {
         var previous = GetOrCompute(validTime - SlideDuration) ?? _initialState ?? Context.SluiceContext.EmptyRdd<(TKey, TState)>();
         var values = _parent.GetOrCompute(validTime) ?? Context.SluiceContext.EmptyRdd<(TKey, TValue)>();
         var update = _update;
-        return previous.Cogroup(values, _partitioner).FlatMap(group =>
+        // The new state keeps the partitioning, so the next batch's cogroup reads it in place instead of shuffling it.
+        return previous.Cogroup(values, _partitioner).MapPartitions(
+            groups => UpdateAll(groups, update),
+            preservesPartitioning: true);
+    }
+
+    private static IEnumerable<(TKey, TState)> UpdateAll(
+        IEnumerable<(TKey, (IReadOnlyList<TState>, IReadOnlyList<TValue>))> groups,
+        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update)
+    {
+        foreach (var (key, (states, newValues)) in groups)
         {
-            var (key, (states, newValues)) = group;
             var before = states.Count > 0 ? new Optional<TState>(states[0]) : Optional<TState>.None;
             var after = update(newValues, before);
-            return after.HasValue ? [(key, after.Value)] : Array.Empty<(TKey, TState)>();
-        });
+            if (after.HasValue)
+            {
+                yield return (key, after.Value);
+            }
+        }
     }
 }
