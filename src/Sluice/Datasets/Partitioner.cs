@@ -17,6 +17,9 @@ public abstract class Partitioner : IEquatable<Partitioner>
 
     /// <inheritdoc />
     public override int GetHashCode() => NumPartitions;
+
+    /// <summary>True when every process hashes <typeparamref name="TKey"/> alike (primitives and enums; not strings, whose hash is randomized per process).</summary>
+    internal static bool IsProcessStable<TKey>() => typeof(TKey).IsPrimitive || typeof(TKey).IsEnum;
 }
 
 /// <summary>Partitions by the key's hash code modulo the number of partitions, Spark's default.</summary>

@@ -69,8 +69,18 @@ public abstract class Rdd<T> : RddBase
             File.Move(temporary, file, overwrite: true);
             return 0;
         });
+        File.WriteAllText(Path.Combine(target, WriterFile), ProcessToken);
         CheckpointDirectory = target;
     }
+
+    /// <summary>The file of a data checkpoint that names the process that wrote it.</summary>
+    internal const string WriterFile = "_writer";
+
+    /// <summary>
+    /// Identifies this process in the data checkpoints it writes. Hash codes of strings (and of most keys) are randomized
+    /// per process, so partitions written by another process are not where this process's hash partitioner would put them.
+    /// </summary>
+    internal static readonly string ProcessToken = Guid.NewGuid().ToString("N");
 
     private void ComputeOrReadCheckpoint(int partition, TaskContext task, IChunkSink<T> sink)
     {

@@ -127,6 +127,15 @@ public abstract class DStream<T> : DStreamBase
     /// <summary>The partitioner a dataset read back from a checkpoint has (state streams keep theirs).</summary>
     private protected virtual Partitioner? RestoredPartitioner => null;
 
+    /// <summary>True when the keys of <see cref="RestoredPartitioner"/> hash alike in every process.</summary>
+    private protected virtual bool RestoredKeysHashStably => false;
+
+    private static bool WrittenByThisProcess(string directory)
+    {
+        string writer = Path.Combine(directory, Rdd<T>.WriterFile);
+        return File.Exists(writer) && File.ReadAllText(writer) == Rdd<T>.ProcessToken;
+    }
+
     internal override string? SaveCheckpointData()
     {
         Dictionary<long, string> written;
@@ -150,7 +159,14 @@ public abstract class DStream<T> : DStreamBase
         {
             if (Directory.Exists(directory))
             {
-                var restored = new CheckpointRdd<T>(Context.SluiceContext, directory, RestoredPartitioner);
+                // Partitions written by another process only line up with this one's if the keys hash the same everywhere.
+                var partitioner = RestoredPartitioner;
+                if (partitioner is not null && !RestoredKeysHashStably && !WrittenByThisProcess(directory))
+                {
+                    partitioner = null;
+                }
+
+                var restored = new CheckpointRdd<T>(Context.SluiceContext, directory, partitioner);
                 lock (_generated)
                 {
                     _generated[new Time(time)] = restored;

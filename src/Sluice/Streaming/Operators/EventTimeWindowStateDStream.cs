@@ -53,6 +53,8 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
 
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
+    private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<(long, TKey)>();
+
     protected internal override Rdd<((long, TKey), TAccumulator)>? Compute(Time validTime)
     {
         var batch = _parent.GetOrCompute(validTime) ?? Context.SluiceContext.EmptyRdd<T>();

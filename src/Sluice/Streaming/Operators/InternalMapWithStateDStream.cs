@@ -36,6 +36,8 @@ internal sealed class InternalMapWithStateDStream<TKey, TValue, TState, TMapped>
 
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
+    private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();
+
     protected internal override Rdd<MapWithStateRecord<TKey, TState, TMapped>>? Compute(Time validTime)
     {
         var previous = GetOrCompute(validTime - SlideDuration);

@@ -52,6 +52,8 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
 
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
+    private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();
+
     internal override TimeSpan ParentRememberDuration => RememberDuration + _window;
 
     protected internal override Rdd<(TKey, TValue)>? Compute(Time validTime)
