@@ -15,6 +15,19 @@ internal static class SizeEstimator
             return overhead;
         }
 
+        // Records that share most of their memory with older ones (a MapWithState layer) say what they add themselves:
+        // serializing a sample of them would walk everything they share.
+        if (typeof(ISelfSizing).IsAssignableFrom(typeof(T)))
+        {
+            long total = overhead;
+            foreach (var value in values)
+            {
+                total += value is ISelfSizing sized ? sized.EstimatedBytes : 0;
+            }
+
+            return total;
+        }
+
         int n = Math.Min(Sample, values.Length);
         var sample = new T[n];
         int step = values.Length / n;
@@ -27,4 +40,11 @@ internal static class SizeEstimator
         long sampled = serializer.Serialize(sample).Length * 2L;
         return overhead + sampled * values.Length / n;
     }
+}
+
+/// <summary>A record that estimates the memory it adds to what is already stored.</summary>
+internal interface ISelfSizing
+{
+    /// <summary>Bytes this record holds that no older record holds.</summary>
+    long EstimatedBytes { get; }
 }

@@ -201,3 +201,44 @@ public sealed class MapWithStateTests : IDisposable
 
     public void Dispose() => Directory.Delete(_checkpoint, recursive: true);
 }
+
+public sealed class MapWithStateCheckpointFormTests
+{
+    [Fact]
+    public void RecordsOfMemoryPackTypesAreCheckpointedInBinaryAndRoundTripWithUpdateTimes()
+    {
+        Sluice.Streaming.MapWithStateRecordFormatter<string, long, (string, long)>.RegisterIfSupported();
+        var map = new StateMap<string, long>();
+        map.Put("a", 1, 1000);
+        map.Put("b", 2, 2000);
+        var layer = map.Copy();
+        layer.Put("c", 3, 3000);
+        layer.Remove("a");
+        var record = new MapWithStateRecord<string, long, (string, long)>(layer, [("c", 3)]);
+
+        byte[] bytes = Sluice.Storage.RecordSerializer.Instance.Serialize(new[] { record });
+        Assert.NotEqual((byte)'[', bytes[0]);
+        var back = Assert.Single(Sluice.Storage.RecordSerializer.Instance.Deserialize<MapWithStateRecord<string, long, (string, long)>>(bytes));
+        Assert.Equal(layer.GetAll().Order(), back.StateMap.GetAll().Order());
+        Assert.Equal(record.MappedData, back.MappedData);
+    }
+
+    private sealed class NotPackable
+    {
+        public string Name { get; set; } = "";
+    }
+
+    [Fact]
+    public void RecordsOfOtherTypesFallBackToJson()
+    {
+        Sluice.Streaming.MapWithStateRecordFormatter<string, NotPackable, string>.RegisterIfSupported();
+        var map = new StateMap<string, NotPackable>();
+        map.Put("k", new NotPackable { Name = "n" }, 5);
+        var record = new MapWithStateRecord<string, NotPackable, string>(map, ["x"]);
+        byte[] bytes = Sluice.Storage.RecordSerializer.Instance.Serialize(new[] { record });
+        Assert.Equal((byte)'[', bytes[0]);
+        var back = Assert.Single(Sluice.Storage.RecordSerializer.Instance.Deserialize<MapWithStateRecord<string, NotPackable, string>>(bytes));
+        Assert.True(back.StateMap.TryGet("k", out var state, out long time));
+        Assert.Equal(("n", 5L), (state.Name, time));
+    }
+}

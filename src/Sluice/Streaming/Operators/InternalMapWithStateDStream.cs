@@ -24,6 +24,7 @@ internal sealed class InternalMapWithStateDStream<TKey, TValue, TState, TMapped>
         _partitioner = spec.StatePartitioner ?? new HashPartitioner(parent.Context.SluiceContext.DefaultParallelism);
         _dependencies = [parent];
         Persist(StorageLevel.MemoryOnly);
+        MapWithStateRecordFormatter<TKey, TState, TMapped>.RegisterIfSupported();
     }
 
     public override TimeSpan SlideDuration => _parent.SlideDuration;

@@ -1,4 +1,5 @@
 using Sluice.Datasets;
+using Sluice.Datasets.Operators;
 using Sluice.Storage;
 
 namespace Sluice.Streaming.Operators;
@@ -45,25 +46,9 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
     {
         var previous = GetOrCompute(validTime - SlideDuration) ?? _initialState ?? Context.SluiceContext.EmptyRdd<(TKey, TState)>();
         var values = _parent.GetOrCompute(validTime) ?? Context.SluiceContext.EmptyRdd<(TKey, TValue)>();
-        var update = _update;
-        // The new state keeps the partitioning, so the next batch's cogroup reads it in place instead of shuffling it.
-        return previous.Cogroup(values, _partitioner).MapPartitions(
-            groups => UpdateAll(groups, update),
-            preservesPartitioning: true);
-    }
 
-    private static IEnumerable<(TKey, TState)> UpdateAll(
-        IEnumerable<(TKey, (IReadOnlyList<TState>, IReadOnlyList<TValue>))> groups,
-        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update)
-    {
-        foreach (var (key, (states, newValues)) in groups)
-        {
-            var before = states.Count > 0 ? new Optional<TState>(states[0]) : Optional<TState>.None;
-            var after = update(newValues, before);
-            if (after.HasValue)
-            {
-                yield return (key, after.Value);
-            }
-        }
+        // The state keeps its partitioning from batch to batch, so only the batch's values move; the initial state, or
+        // one read back from a checkpoint another process wrote, is moved into place once.
+        return new UpdateStateRdd<TKey, TValue, TState>(previous.PartitionBy(_partitioner), values.PartitionBy(_partitioner), _update, _partitioner);
     }
 }

@@ -6,7 +6,7 @@ namespace Sluice.Streaming;
 /// The one record of each partition of a MapWithState stream's internal dataset: the partition's state after the
 /// batch, and the records the mapping function returned in it. The array properties are its checkpoint form.
 /// </summary>
-internal sealed class MapWithStateRecord<TKey, TState, TMapped>
+internal sealed class MapWithStateRecord<TKey, TState, TMapped> : Storage.ISelfSizing
     where TKey : notnull
 {
     public MapWithStateRecord(StateMap<TKey, TState> stateMap, TMapped[] mappedData)
@@ -34,6 +34,10 @@ internal sealed class MapWithStateRecord<TKey, TState, TMapped>
 
     [JsonIgnore]
     public StateMap<TKey, TState> StateMap { get; }
+
+    /// <summary>The entries of the newest layer and the mapped records; lower layers belong to older batches.</summary>
+    [JsonIgnore]
+    public long EstimatedBytes => (StateMap.LayerEntries * 64L) + (MappedData.Length * 32L);
 
     public TMapped[] MappedData { get; }
 

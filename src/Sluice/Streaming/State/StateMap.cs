@@ -33,6 +33,9 @@ internal sealed class StateMap<TKey, TState>
     /// <summary>Live keys in the whole chain.</summary>
     public int Count => _count;
 
+    /// <summary>Entries held by this layer itself (updates and removals of its batch, or everything for a flat map).</summary>
+    public int LayerEntries => _entries.Count;
+
     /// <summary>Layers below this one (0 for a flat map).</summary>
     public int Depth => _depth;
 

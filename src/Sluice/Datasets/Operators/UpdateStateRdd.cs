@@ -1,0 +1,116 @@
+using Sluice.Scheduling;
+
+namespace Sluice.Datasets.Operators;
+
+/// <summary>
+/// One batch of UpdateStateByKey, partition by partition: the batch's values are grouped per key (only the keys it
+/// touched), then the previous state streams past once and every key gets its update, followed by the new keys. Both
+/// inputs are partitioned alike, so the state is read in place; no per-key lists are built for untouched keys.
+/// </summary>
+internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
+    where TKey : notnull
+{
+    private readonly Rdd<(TKey, TState)> _previous;
+    private readonly Rdd<(TKey, TValue)> _values;
+    private readonly Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> _update;
+    private readonly Partitioner _partitioner;
+    private readonly Dependency[] _dependencies;
+
+    public UpdateStateRdd(Rdd<(TKey, TState)> previous, Rdd<(TKey, TValue)> values, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Partitioner partitioner)
+        : base(previous.Context)
+    {
+        if (!partitioner.Equals(previous.Partitioner) || !partitioner.Equals(values.Partitioner))
+        {
+            throw new ArgumentException($"UpdateStateByKey: the previous state ({previous.Partitioner}) and the batch ({values.Partitioner}) must both be partitioned by {partitioner}");
+        }
+
+        _previous = previous;
+        _values = values;
+        _update = update;
+        _partitioner = partitioner;
+        _dependencies = [new NarrowDependency(previous), new NarrowDependency(values)];
+    }
+
+    public override int NumPartitions => _partitioner.NumPartitions;
+
+    public override Partitioner? Partitioner => _partitioner;
+
+    private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
+
+    internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TState)> sink)
+    {
+        var grouped = new Dictionary<TKey, List<TValue>>();
+        _values.Iterate(partition, task, new GroupSink(grouped));
+        var output = new Output(sink);
+        _previous.Iterate(partition, task, new UpdateSink(grouped, _update, output));
+        foreach (var (key, values) in grouped)
+        {
+            var after = _update(values, Optional<TState>.None);
+            if (after.HasValue)
+            {
+                output.Add((key, after.Value));
+            }
+        }
+
+        output.Flush();
+    }
+
+    private sealed class GroupSink(Dictionary<TKey, List<TValue>> grouped) : IChunkSink<(TKey, TValue)>
+    {
+        public void Accept(ReadOnlySpan<(TKey, TValue)> chunk)
+        {
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(grouped, chunk[i].Item1, out bool exists);
+                if (!exists)
+                {
+                    list = new List<TValue>(1);
+                }
+
+                list!.Add(chunk[i].Item2);
+            }
+        }
+    }
+
+    private sealed class UpdateSink(Dictionary<TKey, List<TValue>> grouped, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Output output)
+        : IChunkSink<(TKey, TState)>
+    {
+        public void Accept(ReadOnlySpan<(TKey, TState)> chunk)
+        {
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                var (key, state) = chunk[i];
+                IReadOnlyList<TValue> values = grouped.Remove(key, out var list) ? list : Array.Empty<TValue>();
+                var after = update(values, new Optional<TState>(state));
+                if (after.HasValue)
+                {
+                    output.Add((key, after.Value));
+                }
+            }
+        }
+    }
+
+    private sealed class Output(IChunkSink<(TKey, TState)> sink)
+    {
+        private readonly (TKey, TState)[] _buffer = new (TKey, TState)[Chunks.Size];
+        private int _count;
+
+        public void Add((TKey, TState) record)
+        {
+            _buffer[_count++] = record;
+            if (_count == _buffer.Length)
+            {
+                Flush();
+            }
+        }
+
+        public void Flush()
+        {
+            if (_count > 0)
+            {
+                sink.Accept(new ReadOnlySpan<(TKey, TState)>(_buffer, 0, _count));
+                _count = 0;
+            }
+        }
+    }
+}
