@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Kills RecoverableDirectoryWordCount many more times than CI does (SLUICE_CRASH_KILLS, default 200) and checks that
+# Kills RecoverableDirectoryWordCount many more times than CI does (CRASH_TEST_KILLS, default 200) and checks that
 # the final counts equal the reference. The xunit timeout of the CI-sized test still applies per run, so the script
 # runs the test in rounds of at most 60 kills.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-total=${SLUICE_CRASH_KILLS:-200}
+total=${CRASH_TEST_KILLS:-200}
 done_kills=0
 while [ "$done_kills" -lt "$total" ]; do
   round=$(( total - done_kills < 60 ? total - done_kills : 60 ))
   echo "crash test: $round kills (done $done_kills of $total)"
-  SLUICE_CRASH_KILLS=$round dotnet test tests/Sluice.Tests --filter "FullyQualifiedName~CrashTests" --nologo -v q
+  CRASH_TEST_KILLS=$round dotnet test tests/Sluice.Tests --filter "FullyQualifiedName~CrashTests" --nologo
   done_kills=$(( done_kills + round ))
 done
 echo "crash test: $total kills, every run ended with the reference counts"

@@ -47,6 +47,11 @@ public static class RecoverableDirectoryWordCount
     /// <summary>Reads the newest counts file of an output directory (for tests and tools).</summary>
     public static Dictionary<string, long> ReadLatestCounts(string output)
     {
+        if (!Directory.Exists(output))
+        {
+            return [];
+        }
+
         var latest = Directory.GetFiles(output, "counts-*.txt")
             .OrderByDescending(f => long.Parse(Path.GetFileNameWithoutExtension(f)["counts-".Length..], CultureInfo.InvariantCulture))
             .FirstOrDefault();

@@ -10,6 +10,7 @@ namespace Sluice.Tests.Recovery;
 public sealed class CrashTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("sluice-crash-").FullName;
+    private Task<string>? _lastErrors;
 
     private Process Start(string input, string checkpoint, string output)
     {
@@ -25,9 +26,9 @@ public sealed class CrashTests : IDisposable
 
         var process = Process.Start(start)!;
 
-        // Drain the pipes so the child never blocks on a full one.
+        // Drain the pipes so the child never blocks on a full one; keep its errors for the failure message.
         _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
+        _lastErrors = process.StandardError.ReadToEndAsync();
         return process;
     }
 
@@ -40,10 +41,11 @@ public sealed class CrashTests : IDisposable
         Directory.CreateDirectory(input);
         var random = new Random(20261122);
         var allLines = new List<string>();
-        // 20 in CI; bench/crash-test.sh asks for more through SLUICE_CRASH_KILLS.
-        int kills = int.TryParse(Environment.GetEnvironmentVariable("SLUICE_CRASH_KILLS"), out int asked) && asked > 0 ? asked : 20;
+        // 20 in CI; bench/crash-test.sh asks for more through CRASH_TEST_KILLS.
+        int kills = int.TryParse(Environment.GetEnvironmentVariable("CRASH_TEST_KILLS"), out int asked) && asked > 0 ? asked : 20;
         for (int round = 0; round < kills; round++)
         {
+            string? newestBefore = NewestCheckpoint(checkpoint);
             using var child = Start(input, checkpoint, output);
 
             // One or two files per life, dropped by atomic rename, then a kill at a random moment.
@@ -56,7 +58,23 @@ public sealed class CrashTests : IDisposable
                 allLines.AddRange(lines);
             }
 
-            await Task.Delay(random.Next(150, 1200));
+            // Two lives in three are killed once running (a checkpoint of their own is written): during a job, a
+            // checkpoint or an output; the third at any moment, start-up and recovery included.
+            if (round % 3 != 0)
+            {
+                var running = DateTime.UtcNow.AddSeconds(30);
+                while (NewestCheckpoint(checkpoint) == newestBefore && DateTime.UtcNow < running && !child.HasExited)
+                {
+                    await Task.Delay(20);
+                }
+
+                await Task.Delay(random.Next(0, 600));
+            }
+            else
+            {
+                await Task.Delay(random.Next(150, 1200));
+            }
+
             child.Kill(entireProcessTree: true);
             await child.WaitForExitAsync();
         }
@@ -70,13 +88,18 @@ public sealed class CrashTests : IDisposable
                 await Task.Delay(100);
             }
 
+            bool exited = last.HasExited;
             last.Kill(entireProcessTree: true);
             await last.WaitForExitAsync();
+            Assert.False(exited, $"the last run exited by itself (code {last.ExitCode}): {await _lastErrors!}");
         }
 
         var actual = RecoverableDirectoryWordCount.ReadLatestCounts(output);
         Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
     }
+
+    private static string? NewestCheckpoint(string checkpoint) =>
+        global::Sluice.Recovery.Checkpoint.Files(Path.Combine(checkpoint, "metadata")).FirstOrDefault();
 
     private static bool Same(Dictionary<string, long> a, Dictionary<string, long> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out long v) && v == kv.Value);
