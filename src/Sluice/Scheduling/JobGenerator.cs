@@ -16,6 +16,9 @@ internal sealed class JobGenerator
     private readonly Thread _loop;
     private readonly long _batchMillis;
 
+    // More than the metadata checkpoints kept (10), each written at least once per batch.
+    private const int CommitsKeptBatches = 20;
+
     public JobGenerator(StreamingContext ssc)
     {
         _ssc = ssc;
@@ -165,5 +168,9 @@ internal sealed class JobGenerator
         var threshold = time - _ssc.Graph.MaxInputRememberDuration;
         _ssc.ReceiverTracker.CleanupOldBatches(threshold);
         _ssc.InputInfoTracker.Cleanup(threshold);
+
+        // Batches completed in order up to this one; a restart re-runs only later ones, even from an older metadata
+        // checkpoint (ten are kept), so commit records this old can go.
+        _ssc.CommitLog?.Clean((time - _ssc.BatchDuration * CommitsKeptBatches).Milliseconds);
     }
 }

@@ -4,6 +4,7 @@ using Sluice.Recovery;
 
 namespace Sluice.Tests.Receiving;
 
+[Collection(ChildProcessCollection.Name)]
 public sealed class WriteAheadLogCrashTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sluice-wal-crash-").FullName;

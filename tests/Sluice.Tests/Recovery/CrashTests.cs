@@ -7,6 +7,7 @@ namespace Sluice.Tests.Recovery;
 /// RecoverableDirectoryWordCount as a child process, fed files and killed with SIGKILL at random moments (during a
 /// job, a checkpoint write or an output write); after every restart it must end with exactly the reference counts.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed class CrashTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("sluice-crash-").FullName;
@@ -95,8 +96,14 @@ public sealed class CrashTests : IDisposable
         }
 
         var actual = RecoverableDirectoryWordCount.ReadLatestCounts(output);
-        Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
+        if (!Same(expected, actual))
+        {
+            var files = Directory.GetFiles(output, "counts-*.txt").Select(Path.GetFileName).Order().TakeLast(5);
+            Assert.Fail($"final counts differ: expected {Show(expected)}, got {Show(actual)}; newest outputs {string.Join(", ", files)}; last run's errors: {await _lastErrors!}");
+        }
     }
+
+    private static string Show(Dictionary<string, long> counts) => string.Join(" ", counts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"));
 
     private static string? NewestCheckpoint(string checkpoint) =>
         global::Sluice.Recovery.Checkpoint.Files(Path.Combine(checkpoint, "metadata")).FirstOrDefault();

@@ -11,6 +11,7 @@ namespace Sluice.Tests.Recovery;
 /// before the process exits. The batch interval is a minute, so no regular batch runs; only the graceful stop can
 /// produce the counts.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed partial class GracefulShutdownTests
 {
     [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
