@@ -138,6 +138,7 @@ internal static class GrepAndWordCount
             }
         }));
         Check("WordCount", "hand-written loop", reference, single);
+        Array.Clear(single); // each contender starts from the same live heap: earlier results must not make later GCs dearer
 
         var parallel = new Dictionary<string, long>[batches.Length];
         rows.Add(Measurement.Run("WordCount", "hand-written loop (parallel)", records, () =>
@@ -174,6 +175,7 @@ internal static class GrepAndWordCount
             }
         }));
         Check("WordCount", "parallel loop", reference, parallel);
+        Array.Clear(parallel); // each contender starts from the same live heap: earlier results must not make later GCs dearer
 
         var plinq = new Dictionary<string, long>[batches.Length];
         rows.Add(Measurement.Run("WordCount", "PLINQ", records, () =>
@@ -185,6 +187,7 @@ internal static class GrepAndWordCount
             }
         }));
         Check("WordCount", "PLINQ", reference, plinq);
+        Array.Clear(plinq); // each contender starts from the same live heap: earlier results must not make later GCs dearer
 
         var rx = new Dictionary<string, long>[batches.Length];
         rows.Add(Measurement.Run("WordCount", "Rx.NET", records, () =>
@@ -197,6 +200,7 @@ internal static class GrepAndWordCount
             }
         }));
         Check("WordCount", "Rx.NET", reference, rx);
+        Array.Clear(rx); // each contender starts from the same live heap: earlier results must not make later GCs dearer
 
         // Aggregate into a dictionary rather than GroupBy(...).Sum(...).MergeSubstreams(): GroupBy materializes a
         // substream per distinct word (tens of thousands per batch here); tried on one batch it ran at ~14k lines/s,
@@ -216,6 +220,7 @@ internal static class GrepAndWordCount
             }
         }));
         Check("WordCount", "Akka.Streams", reference, akka);
+        Array.Clear(akka); // each contender starts from the same live heap: earlier results must not make later GCs dearer
 
         var sluice = new List<Dictionary<string, long>>();
         using (var driver = new SluiceDriver<string>(cores))

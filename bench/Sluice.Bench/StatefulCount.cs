@@ -58,6 +58,7 @@ internal static class StatefulCount
             }
         }));
         Check("hand-written loop", reference, single);
+        single.Clear(); // each contender starts from the same live heap
 
         // Partitioned by key, as Sluice's state is: partition p owns the keys with key % cores == p, so the threads
         // never share a dictionary. Each thread reads the whole batch and skips the keys it does not own, which is
@@ -86,6 +87,7 @@ internal static class StatefulCount
             }
         }));
         Check("parallel loop", reference, partitions.SelectMany(p => p).ToDictionary(kv => kv.Key, kv => kv.Value));
+        Array.Clear(partitions);
 
         // Rx.NET: one long-lived pipeline over the update events, Scan carrying the state dictionary from event to
         // event (a GroupBy per key would create a million groups before the first count).
@@ -102,6 +104,7 @@ internal static class StatefulCount
                 .LastAsync().Wait();
         }));
         Check("Rx.NET", reference, rx!);
+        rx = null;
 
         rows.Add(SluiceStateful("Sluice (UpdateStateByKey)", batches, keys, cores, reference, (updates, initial) =>
         {
