@@ -33,17 +33,20 @@ public sealed class RecordSerializer : ISerializer
             ? JsonSerializer.Deserialize<T[]>(bytes, JsonOptions) ?? []
             : MemoryPackSerializer.Deserialize<T[]>(bytes) ?? [];
 
-    private bool UsesJson<T>() => _usesJson.GetOrAdd(typeof(T), static _ =>
+    private bool UsesJson<T>() => _usesJson.GetOrAdd(typeof(T), static _ => !IsMemoryPackable<T>());
+
+    /// <summary>True when MemoryPack can write arrays of <typeparamref name="T"/> (with a default element too).</summary>
+    internal static bool IsMemoryPackable<T>()
     {
         try
         {
             MemoryPackSerializer.Serialize(Array.Empty<T>());
             MemoryPackSerializer.Serialize(new T[1]);
-            return false;
+            return true;
         }
         catch (MemoryPackSerializationException)
         {
-            return true;
+            return false;
         }
-    });
+    }
 }

@@ -17,7 +17,7 @@ internal sealed class MapWithStateRecordFormatter<TKey, TState, TMapped> : Memor
         lock (Gate)
         {
             if (MemoryPackFormatterProvider.IsRegistered<MapWithStateRecord<TKey, TState, TMapped>>() ||
-                !Supported<TKey>() || !Supported<TState>() || !Supported<TMapped>())
+                !Storage.RecordSerializer.IsMemoryPackable<TKey>() || !Storage.RecordSerializer.IsMemoryPackable<TState>() || !Storage.RecordSerializer.IsMemoryPackable<TMapped>())
             {
                 return;
             }
@@ -72,19 +72,5 @@ internal sealed class MapWithStateRecordFormatter<TKey, TState, TMapped> : Memor
         var times = reader.ReadUnmanagedArray<long>() ?? [];
         var mapped = reader.ReadArray<TMapped>() ?? [];
         value = new MapWithStateRecord<TKey, TState, TMapped>(keys!, states!, times, mapped!);
-    }
-
-    private static bool Supported<T>()
-    {
-        try
-        {
-            MemoryPackSerializer.Serialize(Array.Empty<T>());
-            MemoryPackSerializer.Serialize(new T[1]);
-            return true;
-        }
-        catch (MemoryPackSerializationException)
-        {
-            return false;
-        }
     }
 }
