@@ -252,7 +252,7 @@ public abstract class DStream<T> : DStreamBase
     public DStream<T> Cache() => Persist(StorageLevel.MemoryOnlySer);
 
     /// <summary>Sets the interval of data checkpoints for this stream (a multiple of its slide).</summary>
-    public DStream<T> Checkpoint(TimeSpan interval)
+    public virtual DStream<T> Checkpoint(TimeSpan interval)
     {
         Context.Graph.EnsureMutable();
         if (interval <= TimeSpan.Zero || interval.Ticks % SlideDuration.Ticks != 0)

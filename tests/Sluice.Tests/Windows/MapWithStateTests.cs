@@ -136,6 +136,26 @@ public sealed class MapWithStateTests : IDisposable
         Assert.Contains("b:timeout:3", outputs[7000]);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task CheckpointIntervalOnTheOutputSetsTheStateCheckpoints()
+    {
+        await Task.Yield();
+        using var h = new StreamingHarness();
+        h.Context.Checkpoint(_checkpoint);
+        var queue = new Queue<Rdd<(string, int)>>([h.Context.SluiceContext.Parallelize(new[] { ("a", 1) }, 1)]);
+        var mapped = h.Context.QueueStream(queue).MapWithState(StateSpec.Function<string, int, int, string>(Map));
+        Assert.Same(mapped, mapped.Checkpoint(TimeSpan.FromSeconds(2)));
+        mapped.Print();
+        h.Start();
+        h.RunBatch();
+        h.RunBatch();
+
+        // Written at 2 s, not at 1 s, and not at the default 10 s.
+        var written = Directory.GetDirectories(Path.Combine(_checkpoint, "rdds")).Select(Path.GetFileName).ToList();
+        Assert.Contains(written, d => d!.StartsWith("t000000000002000-", StringComparison.Ordinal));
+        Assert.DoesNotContain(written, d => d!.StartsWith("t000000000001000-", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void StateRejectsMisuse()
     {

@@ -29,6 +29,13 @@ public sealed class MapWithStateDStream<TKey, TValue, TState, TMapped> : DStream
     /// <inheritdoc />
     public override string Name => "MapWithStateOutput";
 
+    /// <summary>Sets the data checkpoint interval of the state (this stream's output is not checkpointed itself), as Spark's mapWithState stream does.</summary>
+    public override DStream<TMapped> Checkpoint(TimeSpan interval)
+    {
+        _internal.Checkpoint(interval);
+        return this;
+    }
+
     /// <summary>Every batch, every key with its state after the batch.</summary>
     public DStream<(TKey, TState)> StateSnapshots() =>
         _internal.Transform(static rdd => rdd.FlatMap(static r => r.StateMap.GetAll().Select(static e => (e.Key, e.State))));
