@@ -6,7 +6,8 @@ namespace Sluice.Recovery;
 
 /// <summary>
 /// A metadata checkpoint: what a restarted program needs to continue where it stopped — the batch interval, zero time,
-/// the graph's shape, the batches generated but not completed, and each stream's own data (files consumed, checkpointed state).
+/// the graph's shape, the batches generated but not completed, each stream's own data (files consumed, checkpointed
+/// state), and the configuration it ran with.
 /// </summary>
 public sealed record Checkpoint(
     long BatchDurationMs,
@@ -15,7 +16,8 @@ public sealed record Checkpoint(
     long LastGeneratedMs,
     long[] PendingTimesMs,
     string[] GraphSignature,
-    Dictionary<int, string> StreamData)
+    Dictionary<int, string> StreamData,
+    Dictionary<string, string>? Conf = null)
 {
     private const string Magic = "sluice-checkpoint-v1";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };

@@ -235,8 +235,26 @@ public sealed class StreamingContext : IDisposable
             }
         }
 
+        // The program sets its configuration again (it may change the log level, say); what differs is reported.
+        if (checkpoint.Conf is { } before)
+        {
+            var current = Conf.GetAll();
+            ConfChangesSinceCheckpoint = before.Keys.Union(current.Keys, StringComparer.OrdinalIgnoreCase)
+                .Where(k => before.GetValueOrDefault(k) != current.GetValueOrDefault(k))
+                .Order(StringComparer.Ordinal)
+                .Select(k => $"{k}: '{before.GetValueOrDefault(k) ?? "(unset)"}' -> '{current.GetValueOrDefault(k) ?? "(unset)"}'")
+                .ToList();
+            if (ConfChangesSinceCheckpoint.Count > 0)
+            {
+                Log.Warn($"configuration changed since the checkpoint: {string.Join("; ", ConfChangesSinceCheckpoint)}");
+            }
+        }
+
         Recovering = checkpoint;
     }
+
+    /// <summary>After a restart from a checkpoint, the configuration keys whose values differ from the checkpointed run.</summary>
+    internal IReadOnlyList<string> ConfChangesSinceCheckpoint { get; private set; } = [];
 
     /// <summary>Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread).</summary>
     internal void WriteCheckpoint(Time time, Time? lastGenerated)
@@ -259,7 +277,8 @@ public sealed class StreamingContext : IDisposable
             Time.ToMillis(BatchDuration), zero.Milliseconds, time.Milliseconds, (lastGenerated ?? zero).Milliseconds,
             JobScheduler.PendingTimes.Select(static t => t.Milliseconds).ToArray(),
             Graph.Streams.Select(static s => s.Signature).ToArray(),
-            streamData);
+            streamData,
+            new Dictionary<string, string>(Conf.GetAll()));
         checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence));
         RemoveUnreferencedDataCheckpoints(root);
     }
