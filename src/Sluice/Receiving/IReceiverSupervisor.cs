@@ -9,6 +9,8 @@ internal interface IReceiverSupervisor<T>
 
     void PushSingle(T record);
 
+    void PushMany(ReadOnlySpan<T> records);
+
     void PushBlock(T[] records, Action? onStored);
 
     void RestartReceiver(string message, Exception? error, TimeSpan? delay);

@@ -40,9 +40,21 @@ public abstract class Receiver<T>
     /// <summary>Stores several records into the current block.</summary>
     public void Store(IEnumerable<T> records)
     {
-        foreach (var r in records)
+        switch (records)
         {
-            Supervisor.PushSingle(r);
+            case T[] array:
+                Supervisor.PushMany(array);
+                break;
+            case List<T> list:
+                Supervisor.PushMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+                break;
+            default:
+                foreach (var r in records)
+                {
+                    Supervisor.PushSingle(r);
+                }
+
+                break;
         }
     }
 

@@ -106,6 +106,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public void PushSingle(T record) => _blocks.Add(record);
 
+    public void PushMany(ReadOnlySpan<T> records) => _blocks.AddRange(records);
+
     public void PushBlock(T[] records, Action? onStored)
     {
         // Push what is buffered first, so the receiver's records keep their order across blocks.

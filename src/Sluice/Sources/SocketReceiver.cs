@@ -62,7 +62,9 @@ public sealed class SocketReceiver : Receiver<string>
 
     private void Receive(CancellationToken token)
     {
-        var framer = new LineFramer(_maxLineBytes, Store, message =>
+        // The lines of one read are stored together: one lock per read instead of one per line.
+        var lines = new List<string>();
+        var framer = new LineFramer(_maxLineBytes, lines.Add, message =>
         {
             Interlocked.Increment(ref _malformed);
             ReportError($"{_host}:{_port} {message}");
@@ -83,6 +85,8 @@ public sealed class SocketReceiver : Receiver<string>
                 }
 
                 framer.Feed(buffer.AsSpan(0, n));
+                Store(lines);
+                lines.Clear();
             }
 
             if (token.IsCancellationRequested)
@@ -92,6 +96,8 @@ public sealed class SocketReceiver : Receiver<string>
 
             // The server closed the connection cleanly: a last line without a newline is still a line.
             framer.Finish(keepPartial: true);
+            Store(lines);
+            lines.Clear();
             Restart($"socket {_host}:{_port} closed by the server", null, NextDelay());
         }
         catch (InvalidOperationException) when (token.IsCancellationRequested)

@@ -34,6 +34,26 @@ public class BlockGeneratorTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task RecordsAddedTogetherKeepTheirOrderAmongSingleOnes()
+    {
+        await Task.Yield();
+        var clock = new ManualClock();
+        var blocks = new List<int[]>();
+        var generator = new BlockGenerator<int>(clock, TimeSpan.FromMilliseconds(100), 4, 0, b => { lock (blocks) { blocks.Add(b); } }, "range");
+        generator.Start();
+        generator.Add(0);
+        generator.AddRange(Enumerable.Range(1, 500).ToArray());
+        generator.AddRange([]);
+        generator.Add(501);
+        generator.Flush();
+        generator.AddRange(Enumerable.Range(502, 10).ToArray());
+        generator.Stop();
+        Assert.Equal(Enumerable.Range(0, 512), blocks.SelectMany(b => b));
+        Assert.Equal([502, 10], blocks.Select(b => b.Length));
+        Assert.Equal(512, generator.StoredRecords);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task AFullPushQueueBlocksTheReceiverInsteadOfDropping()
     {
         await Task.Yield();
