@@ -156,9 +156,12 @@ internal sealed class JobGenerator
             throw new InvalidOperationException($"error generating jobs for batch {time}: {e.Message}", e);
         }
 
+        // The checkpoint that records what this batch reads (its files, its blocks) is durable before any of its
+        // outputs can commit: otherwise a crash between the two left a committed output for a batch whose input a
+        // restart chose anew, and the re-run skipped the output of input it had never seen.
+        _ssc.WriteCheckpoint(time, LastGeneratedTime, alsoPending: time);
         var info = _ssc.InputInfoTracker.GetInfo(time);
         _ssc.JobScheduler.Submit(new JobSet(time, jobs, info, _ssc.Clock.GetTimeMillis()));
-        _ssc.WriteCheckpoint(time, LastGeneratedTime);
     }
 
     private void ClearMetadata(Time time)

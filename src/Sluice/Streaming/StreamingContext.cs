@@ -256,8 +256,8 @@ public sealed class StreamingContext : IDisposable
     /// <summary>After a restart from a checkpoint, the configuration keys whose values differ from the checkpointed run.</summary>
     internal IReadOnlyList<string> ConfChangesSinceCheckpoint { get; private set; } = [];
 
-    /// <summary>Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread).</summary>
-    internal void WriteCheckpoint(Time time, Time? lastGenerated)
+    /// <summary>Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread); <paramref name="alsoPending"/> is a batch about to be submitted.</summary>
+    internal void WriteCheckpoint(Time time, Time? lastGenerated, Time? alsoPending = null)
     {
         if (CheckpointDirectory is not { } root || ZeroTime is not { } zero)
         {
@@ -275,7 +275,7 @@ public sealed class StreamingContext : IDisposable
 
         var checkpoint = new Recovery.Checkpoint(
             Time.ToMillis(BatchDuration), zero.Milliseconds, time.Milliseconds, (lastGenerated ?? zero).Milliseconds,
-            JobScheduler.PendingTimes.Select(static t => t.Milliseconds).ToArray(),
+            JobScheduler.PendingTimes.Select(static t => t.Milliseconds).Concat(alsoPending is { } p ? [p.Milliseconds] : []).Distinct().Order().ToArray(),
             Graph.Streams.Select(static s => s.Signature).ToArray(),
             streamData,
             new Dictionary<string, string>(Conf.GetAll()));

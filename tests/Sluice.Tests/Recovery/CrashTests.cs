@@ -12,6 +12,9 @@ public sealed class CrashTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("sluice-crash-").FullName;
     private Task<string>? _lastErrors;
+    private int _lives;
+
+    private static bool KeepLogs => Environment.GetEnvironmentVariable("CRASH_TEST_KEEP") is not null;
 
     private Process Start(string input, string checkpoint, string output)
     {
@@ -19,7 +22,7 @@ public sealed class CrashTests : IDisposable
         foreach (var arg in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "RecoverableDirectoryWordCount", input, checkpoint, output,
-            "--batch-interval", "100ms", "--master", "local[2]", "--conf", "sluice.log.level=error",
+            "--batch-interval", "100ms", "--master", "local[2]", "--conf", $"sluice.log.level={(KeepLogs ? "info" : "error")}",
         })
         {
             start.ArgumentList.Add(arg);
@@ -30,6 +33,14 @@ public sealed class CrashTests : IDisposable
         // Drain the pipes so the child never blocks on a full one; keep its errors for the failure message.
         _ = process.StandardOutput.ReadToEndAsync();
         _lastErrors = process.StandardError.ReadToEndAsync();
+        if (KeepLogs)
+        {
+            // CRASH_TEST_KEEP=1 keeps the directory and each life's log, to study a failure.
+            int life = Interlocked.Increment(ref _lives);
+            var errors = _lastErrors;
+            _ = errors.ContinueWith(t => File.WriteAllText(Path.Combine(_root, $"life-{life:D3}.log"), t.Result), TaskScheduler.Default);
+        }
+
         return process;
     }
 
@@ -111,5 +122,11 @@ public sealed class CrashTests : IDisposable
     private static bool Same(Dictionary<string, long> a, Dictionary<string, long> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out long v) && v == kv.Value);
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose()
+    {
+        if (!KeepLogs)
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
 }
