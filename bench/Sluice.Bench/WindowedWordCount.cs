@@ -88,6 +88,7 @@ internal static class WindowedWordCount
                 .RunWith(Sink.Last<Dictionary<string, long>>(), materializer).Result;
         }, "windows merged from scratch"));
         Check("Akka.Streams", expectedLast, akkaLast!);
+        AkkaStreamsHost.Shutdown(); // its dispatcher and scheduler threads must not share the cores with the contenders after it
 
         Dictionary<string, long>? sluiceLast = null;
         int windowsSeen = 0;
