@@ -102,20 +102,31 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
                     return buckets;
                 }
 
-                var lists = new List<(TKey, TCombiner)>[partitions];
-                for (int p = 0; p < partitions; p++)
-                {
-                    lists[p] = new List<(TKey, TCombiner)>(_combined.Count / partitions + 16);
-                }
-
+                // Two passes over the combined entries (the partition of each key is remembered from the first), so
+                // each bucket is allocated once at its exact size: no growing lists copied into arrays.
+                var target = new int[_combined.Count];
+                var sizes = new int[partitions];
+                int n = 0;
                 foreach (var kv in _combined)
                 {
-                    lists[partitioner.GetPartition(kv.Key)].Add((kv.Key, kv.Value));
+                    int p = partitioner.GetPartition(kv.Key);
+                    target[n++] = p;
+                    sizes[p]++;
                 }
 
+                var arrays = new (TKey, TCombiner)[partitions][];
                 for (int p = 0; p < partitions; p++)
                 {
-                    buckets[p] = lists[p].ToArray();
+                    arrays[p] = new (TKey, TCombiner)[sizes[p]];
+                    buckets[p] = arrays[p];
+                    sizes[p] = 0;
+                }
+
+                n = 0;
+                foreach (var kv in _combined)
+                {
+                    int p = target[n++];
+                    arrays[p][sizes[p]++] = (kv.Key, kv.Value);
                 }
 
                 return buckets;

@@ -37,13 +37,15 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
         Dictionary<TKey, TCombiner> merged;
         if (_dependency.MapSideCombine)
         {
-            int largest = 0;
+            // Sized for every entry of every bucket (an upper bound on the distinct keys): the table never grows and
+            // rehashes while it merges.
+            int entries = 0;
             foreach (var b in buckets)
             {
-                largest = Math.Max(largest, (((TKey, TCombiner)[])b).Length);
+                entries += (((TKey, TCombiner)[])b).Length;
             }
 
-            merged = new Dictionary<TKey, TCombiner>(largest);
+            merged = new Dictionary<TKey, TCombiner>(entries);
             var mergeCombiners = aggregator.MergeCombiners;
             foreach (var b in buckets)
             {
