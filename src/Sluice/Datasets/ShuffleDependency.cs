@@ -32,9 +32,10 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
 {
     private readonly Rdd<(TKey, TValue)> _parent;
 
-    public ShuffleDependency(Rdd<(TKey, TValue)> parent, Partitioner partitioner, Aggregator<TValue, TCombiner>? aggregator, bool mapSideCombine)
+    public ShuffleDependency(Rdd<(TKey, TValue)> parent, Partitioner partitioner, Aggregator<TValue, TCombiner>? aggregator, bool mapSideCombine, ShuffleSizeHint? sizeHint = null)
         : base(parent.Context, partitioner)
     {
+        SizeHint = sizeHint;
         _parent = parent;
         Aggregator = aggregator;
         MapSideCombine = mapSideCombine && aggregator is not null && CombinerCannotBeModified;
@@ -53,6 +54,9 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
 
     public Aggregator<TValue, TCombiner>? Aggregator { get; }
 
+    /// <summary>The recurring shuffle's size from the previous batch, when a stream owns this one.</summary>
+    public ShuffleSizeHint? SizeHint { get; }
+
     /// <summary>When true a map bucket is an array of combined pairs, each key once; otherwise a list of raw pairs.</summary>
     public bool MapSideCombine { get; }
 
@@ -60,8 +64,9 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
     {
         if (MapSideCombine)
         {
-            var writer = new CombiningWriter(Partitioner, Aggregator!);
+            var writer = new CombiningWriter(Partitioner, Aggregator!, SizeHint?.MapSideKeys ?? 0);
             _parent.Iterate(mapPartition, task, writer);
+            SizeHint?.Observe(writer.Keys);
             return writer.Buckets;
         }
         else
@@ -76,11 +81,13 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
     /// Combines the whole map partition in one dictionary (one hash per record, as a hand-written loop would), then
     /// splits the combined entries into reduce buckets: the partitioner runs once per distinct key, not per record.
     /// </summary>
-    private sealed class CombiningWriter(Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator) : IChunkSink<(TKey, TValue)>
+    private sealed class CombiningWriter(Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator, int expectedKeys) : IChunkSink<(TKey, TValue)>
     {
         private readonly Func<TValue, TCombiner> _create = aggregator.CreateCombiner;
         private readonly Func<TCombiner, TValue, TCombiner> _merge = aggregator.MergeValue;
-        private readonly Dictionary<TKey, TCombiner> _combined = [];
+        private readonly Dictionary<TKey, TCombiner> _combined = new(expectedKeys);
+
+        public int Keys => _combined.Count;
 
         /// <summary>One <c>(TKey, TCombiner)[]</c> per reduce partition, each key once.</summary>
         public object[] Buckets

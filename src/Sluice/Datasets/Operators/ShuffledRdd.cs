@@ -10,10 +10,10 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
     private readonly ShuffleDependency<TKey, TValue, TCombiner> _dependency;
     private readonly Dependency[] _dependencies;
 
-    public ShuffledRdd(Rdd<(TKey, TValue)> parent, Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator, bool mapSideCombine)
+    public ShuffledRdd(Rdd<(TKey, TValue)> parent, Partitioner partitioner, Aggregator<TValue, TCombiner> aggregator, bool mapSideCombine, ShuffleSizeHint? sizeHint = null)
         : base(parent.Context)
     {
-        _dependency = new ShuffleDependency<TKey, TValue, TCombiner>(parent, partitioner, aggregator, mapSideCombine);
+        _dependency = new ShuffleDependency<TKey, TValue, TCombiner>(parent, partitioner, aggregator, mapSideCombine, sizeHint);
         _dependencies = [_dependency];
     }
 

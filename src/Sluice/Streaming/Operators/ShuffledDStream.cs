@@ -13,6 +13,11 @@ internal sealed class ShuffledDStream<TKey, TValue, TCombiner>(
     : OneParentDStream<(TKey, TValue), (TKey, TCombiner)>(parent)
     where TKey : notnull
 {
+    private readonly Aggregator<TValue, TCombiner> _aggregator = new(createCombiner, mergeValue, mergeCombiners);
+    private readonly ShuffleSizeHint _sizeHint = new();
+
     protected internal override Rdd<(TKey, TCombiner)>? Compute(Time validTime) =>
-        Parent.GetOrCompute(validTime)?.CombineByKey(createCombiner, mergeValue, mergeCombiners, partitioner, mapSideCombine);
+        Parent.GetOrCompute(validTime) is { } rdd
+            ? new Datasets.Operators.ShuffledRdd<TKey, TValue, TCombiner>(rdd, partitioner, _aggregator, mapSideCombine, _sizeHint)
+            : null;
 }
