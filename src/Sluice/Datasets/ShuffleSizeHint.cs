@@ -1,8 +1,9 @@
 namespace Sluice.Datasets;
 
 /// <summary>
-/// How many distinct keys a map task of a recurring shuffle combined last time. A stream's shuffle sees much the same
-/// key space every batch, so its map-side table is created at that size instead of growing (and rehashing) to it.
+/// How many distinct keys a recurring per-batch table held last time (a shuffle's map-side table, a window's merge
+/// table). A stream sees much the same key space every batch, so the table is created at that size instead of growing
+/// (and rehashing) to it.
 /// </summary>
 internal sealed class ShuffleSizeHint
 {

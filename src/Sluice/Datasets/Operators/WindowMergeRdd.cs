@@ -18,6 +18,7 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
     private readonly Func<TValue, TValue, TValue> _inverse;
     private readonly Partitioner _partitioner;
     private readonly Dependency[] _dependencies;
+    private readonly ShuffleSizeHint? _sizeHint;
 
     public WindowMergeRdd(
         Rdd<(TKey, TValue)> previous,
@@ -25,9 +26,11 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
         IReadOnlyList<Rdd<(TKey, TValue)>> entered,
         Func<TValue, TValue, TValue> reduce,
         Func<TValue, TValue, TValue> inverse,
-        Partitioner partitioner)
+        Partitioner partitioner,
+        ShuffleSizeHint? sizeHint = null)
         : base(previous.Context)
     {
+        _sizeHint = sizeHint;
         _previous = previous;
         _left = left;
         _entered = entered;
@@ -45,7 +48,8 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TValue)> sink)
     {
-        var window = new Dictionary<TKey, TValue>();
+        // Sized as the previous window's partition was: a window changes little from one slide to the next.
+        var window = new Dictionary<TKey, TValue>(_sizeHint?.MapSideKeys ?? 0);
         if (_previous.NumPartitions > 0)
         {
             _previous.Iterate(partition, task, new Apply(window, null, Mode.Set));
@@ -63,6 +67,7 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
             rdd.Iterate(partition, task, entering);
         }
 
+        _sizeHint?.Observe(window.Count);
         var buffer = new (TKey, TValue)[Math.Min(Chunks.Size, Math.Max(window.Count, 1))];
         int n = 0;
         foreach (var kv in window)

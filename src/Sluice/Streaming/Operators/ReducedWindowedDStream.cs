@@ -20,6 +20,7 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
     private readonly TimeSpan _slide;
     private readonly Partitioner _partitioner;
     private readonly DStreamBase[] _dependencies;
+    private readonly ShuffleSizeHint _windowSize = new();
 
     public ReducedWindowedDStream(
         DStream<(TKey, TValue)> parent,
@@ -76,7 +77,7 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
             previous = previous.PartitionBy(_partitioner);
         }
 
-        Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner);
+        Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner, _windowSize);
         return _filter is null ? window : window.Filter(_filter);
     }
 }
