@@ -90,15 +90,16 @@ public class BatchGenerationDetailTests
         {
             if (t.Milliseconds == 1000)
             {
-                // Batch 1000 cannot finish until batch 2000's job has started: only possible if both run at once.
+                // Batch 1000 cannot finish until batch 2000's job has run: only possible if both run at once.
                 overlapped = secondStarted.Wait(Wait.Limit);
+                finished.Enqueue(t.Milliseconds);
             }
             else
             {
+                // Recorded before the signal: after it, batch 1000's thread may record first.
+                finished.Enqueue(t.Milliseconds);
                 secondStarted.Set();
             }
-
-            finished.Enqueue(t.Milliseconds);
         });
         h.Start();
 
