@@ -64,7 +64,7 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
     {
         if (MapSideCombine)
         {
-            var writer = new CombiningWriter(Partitioner, Aggregator!, SizeHint?.MapSideKeys ?? 0);
+            var writer = new CombiningWriter(Partitioner, Aggregator!, SizeHint?.ExpectedKeys ?? 0);
             _parent.Iterate(mapPartition, task, writer);
             SizeHint?.Observe(writer.Keys);
             return writer.Buckets;

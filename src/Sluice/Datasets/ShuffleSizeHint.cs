@@ -9,7 +9,7 @@ internal sealed class ShuffleSizeHint
 {
     private int _mapSideKeys;
 
-    public int MapSideKeys => Volatile.Read(ref _mapSideKeys);
+    public int ExpectedKeys => Volatile.Read(ref _mapSideKeys);
 
     public void Observe(int keys) => Volatile.Write(ref _mapSideKeys, keys);
 }

@@ -49,7 +49,7 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
     internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TValue)> sink)
     {
         // Sized as the previous window's partition was: a window changes little from one slide to the next.
-        var window = new Dictionary<TKey, TValue>(_sizeHint?.MapSideKeys ?? 0);
+        var window = new Dictionary<TKey, TValue>(_sizeHint?.ExpectedKeys ?? 0);
         if (_previous.NumPartitions > 0)
         {
             _previous.Iterate(partition, task, new Apply(window, null, Mode.Set));
