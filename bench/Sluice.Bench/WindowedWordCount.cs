@@ -71,19 +71,7 @@ internal static class WindowedWordCount
                 .Concat()
                 .Buffer(Window, 1)
                 .Where(window => window.Count == full)
-                .Select(window =>
-                {
-                    var merged = new Dictionary<string, long>();
-                    foreach (var counts in window)
-                    {
-                        foreach (var (w, c) in counts)
-                        {
-                            CollectionsMarshal.GetValueRefOrAddDefault(merged, w, out _) += c;
-                        }
-                    }
-
-                    return merged;
-                })
+                .Select(MergeFromScratch)
                 .LastAsync().Wait();
         }, "Buffer(30, 1), windows merged from scratch"));
         Check("Rx.NET", expectedLast, rxLast!);
@@ -104,19 +92,7 @@ internal static class WindowedWordCount
                         return counts;
                     }, materializer))
                 .Sliding(Window, 1)
-                .Select(window =>
-                {
-                    var merged = new Dictionary<string, long>();
-                    foreach (var counts in window)
-                    {
-                        foreach (var (w, c) in counts)
-                        {
-                            CollectionsMarshal.GetValueRefOrAddDefault(merged, w, out _) += c;
-                        }
-                    }
-
-                    return merged;
-                })
+                .Select(MergeFromScratch)
                 .RunWith(Sink.Last<Dictionary<string, long>>(), materializer).Result;
         }, "windows merged from scratch"));
         Check("Akka.Streams", expectedLast, akkaLast!);
@@ -161,6 +137,21 @@ internal static class WindowedWordCount
         Directory.Delete(checkpoint, recursive: true);
         Check("Sluice", expectedLast, sluiceLast!);
         return rows;
+    }
+
+    /// <summary>One window of the contenders without an incremental window: its per-batch counts summed anew.</summary>
+    private static Dictionary<string, long> MergeFromScratch(IEnumerable<IDictionary<string, long>> window)
+    {
+        var merged = new Dictionary<string, long>();
+        foreach (var counts in window)
+        {
+            foreach (var (w, c) in counts)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(merged, w, out _) += c;
+            }
+        }
+
+        return merged;
     }
 
     private static void Check(string contender, Dictionary<string, long> expected, Dictionary<string, long> actual)

@@ -105,11 +105,11 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
                 var output = function(batchTime, key, new Optional<TValue>(value), _state);
                 if (_state.Removed)
                 {
-                    map.Remove(key);
+                    map.Remove(key, exists);
                 }
                 else if (_state.Updated)
                 {
-                    map.Put(key, _state.Get(), now);
+                    map.Put(key, _state.Get(), now, exists);
                 }
 
                 if (output.HasValue)
@@ -139,7 +139,7 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
             {
                 _state.Wrap(true, state, timingOut: true);
                 var output = function(batchTime, key, Optional<TValue>.None, _state);
-                map.Remove(key);
+                map.Remove(key, existed: true);
                 if (output.HasValue)
                 {
                     Mapped.Add(output.Value);

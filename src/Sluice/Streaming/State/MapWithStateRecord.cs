@@ -41,9 +41,14 @@ internal sealed class MapWithStateRecord<TKey, TState, TMapped> : Storage.ISelfS
 
     public TMapped[] MappedData { get; }
 
-    public TKey[] Keys => StateMap.GetAll().Select(static e => e.Key).ToArray();
+    public TKey[] Keys => Entries.Select(static e => e.Key).ToArray();
 
-    public TState[] States => StateMap.GetAll().Select(static e => e.State).ToArray();
+    public TState[] States => Entries.Select(static e => e.State).ToArray();
 
-    public long[] UpdateTimes => StateMap.GetAll().Select(static e => e.UpdateTimeMs).ToArray();
+    public long[] UpdateTimes => Entries.Select(static e => e.UpdateTimeMs).ToArray();
+
+    // The checkpoint form reads the layered map once, not once per array.
+    private (TKey Key, TState State, long UpdateTimeMs)[] Entries => _entries ??= StateMap.GetAll().ToArray();
+
+    private (TKey Key, TState State, long UpdateTimeMs)[]? _entries;
 }

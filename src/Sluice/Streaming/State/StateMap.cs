@@ -58,9 +58,11 @@ internal sealed class StateMap<TKey, TState>
     }
 
     /// <summary>Sets the state of <paramref name="key"/>, updated at <paramref name="updateTimeMs"/>.</summary>
-    public void Put(TKey key, TState state, long updateTimeMs)
+    public void Put(TKey key, TState state, long updateTimeMs) => Put(key, state, updateTimeMs, TryGet(key, out _, out _));
+
+    /// <summary>Put for a caller that has just looked the key up: <paramref name="existed"/> saves walking the layers again.</summary>
+    public void Put(TKey key, TState state, long updateTimeMs, bool existed)
     {
-        bool existed = TryGet(key, out _, out _);
         _entries[key] = new Entry(state, updateTimeMs, false);
         if (!existed)
         {
@@ -69,9 +71,12 @@ internal sealed class StateMap<TKey, TState>
     }
 
     /// <summary>Removes <paramref name="key"/>; lower layers keep it, so this layer records the removal.</summary>
-    public void Remove(TKey key)
+    public void Remove(TKey key) => Remove(key, TryGet(key, out _, out _));
+
+    /// <summary>Remove for a caller that has just looked the key up.</summary>
+    public void Remove(TKey key, bool existed)
     {
-        if (!TryGet(key, out _, out _))
+        if (!existed)
         {
             return;
         }
