@@ -215,6 +215,11 @@ public sealed class MapWithStateTests : IDisposable
             foreach (var (old, content) in frozen)
             {
                 Assert.Equal(content.Select(kv => (kv.Key, kv.Value)).Order(), old.GetAll().Select(e => (e.Key, e.State)).Order());
+                for (int key = 0; key <= 30; key++)
+                {
+                    Assert.Equal(content.TryGetValue(key, out int expected), old.TryGet(key, out int actual, out _));
+                    Assert.Equal(expected, actual);
+                }
             }
         });
     }

@@ -4,7 +4,8 @@ namespace Sluice.Streaming;
 /// The keyed state of one partition of a MapWithState stream. Each batch works on a <see cref="Copy"/>: a new layer
 /// over the previous batch's map that holds only the keys this batch touched, so a batch costs what it changes, not
 /// the size of the state. The layer below is never written again. Every <see cref="MaxDepth"/> layers the chain is
-/// flattened into one table, which bounds lookups and lets old layers be collected.
+/// flattened into one table, which bounds lookups and lets old layers be collected. A layer gets a
+/// <see cref="LayerFilter"/> when it is sealed, so lookups pass the layers that do not hold a key almost for free.
 /// </summary>
 internal sealed class StateMap<TKey, TState>
     where TKey : notnull
@@ -15,6 +16,9 @@ internal sealed class StateMap<TKey, TState>
     private readonly Dictionary<TKey, Entry> _entries;
     private readonly int _depth;
     private int _count;
+
+    // Set once, when Copy seals this layer; only layers with a parent get one (the base is the last stop anyway).
+    private LayerFilter? _filter;
 
     /// <summary>An empty map.</summary>
     public StateMap()
@@ -42,19 +46,26 @@ internal sealed class StateMap<TKey, TState>
     /// <summary>The state of <paramref name="key"/>, looked up from the newest layer down.</summary>
     public bool TryGet(TKey key, out TState state, out long updateTimeMs)
     {
-        for (var map = this; map is not null; map = map._parent)
+        if (!_entries.TryGetValue(key, out var entry))
         {
-            if (map._entries.TryGetValue(key, out var entry))
+            int hash = LayerFilter.Hash(key);
+            var map = _parent;
+            while (map is not null && !((map._filter is null || map._filter.MightContain(hash)) && map._entries.TryGetValue(key, out entry)))
             {
-                state = entry.State;
-                updateTimeMs = entry.UpdateTimeMs;
-                return !entry.Deleted;
+                map = map._parent;
+            }
+
+            if (map is null)
+            {
+                state = default!;
+                updateTimeMs = 0;
+                return false;
             }
         }
 
-        state = default!;
-        updateTimeMs = 0;
-        return false;
+        state = entry.State;
+        updateTimeMs = entry.UpdateTimeMs;
+        return !entry.Deleted;
     }
 
     /// <summary>Sets the state of <paramref name="key"/>, updated at <paramref name="updateTimeMs"/>.</summary>
@@ -106,17 +117,44 @@ internal sealed class StateMap<TKey, TState>
             yield break;
         }
 
-        var seen = new HashSet<TKey>();
-        for (var map = this; map is not null; map = map._parent)
+        foreach (var (key, entry) in Flatten())
         {
-            foreach (var (key, entry) in map._entries)
+            yield return (key, entry.State, entry.UpdateTimeMs);
+        }
+    }
+
+    /// <summary>
+    /// The whole chain as one new table: the base table copied as it is (Dictionary copies another's arrays without
+    /// hashing again), then every layer applied from the oldest up. That costs one copy of the state plus the entries of
+    /// the layers, where asking the layers above about each base key cost a probe per layer per key.
+    /// </summary>
+    private Dictionary<TKey, Entry> Flatten()
+    {
+        var chain = new StateMap<TKey, TState>[_depth + 1];
+        var map = this;
+        for (int i = _depth; i >= 0; i--, map = map._parent!)
+        {
+            chain[i] = map;
+        }
+
+        var flat = new Dictionary<TKey, Entry>(chain[0]._entries);
+        flat.EnsureCapacity(_count);
+        for (int i = 1; i < chain.Length; i++)
+        {
+            foreach (var (key, entry) in chain[i]._entries)
             {
-                if (seen.Add(key) && !entry.Deleted)
+                if (entry.Deleted)
                 {
-                    yield return (key, entry.State, entry.UpdateTimeMs);
+                    flat.Remove(key);
+                }
+                else
+                {
+                    flat[key] = entry;
                 }
             }
         }
+
+        return flat;
     }
 
     /// <summary>A new layer over this map for the next batch; this map must not be written after that.</summary>
@@ -124,15 +162,16 @@ internal sealed class StateMap<TKey, TState>
     {
         if (_depth + 1 < MaxDepth)
         {
-            return new StateMap<TKey, TState>(this, new Dictionary<TKey, Entry>(), _depth + 1, _count);
+            if (_parent is not null && _filter is null)
+            {
+                _filter = LayerFilter.Build(_entries);
+            }
+
+            // A batch usually touches about as many keys as the one before it: sized so, the new layer rarely grows.
+            return new StateMap<TKey, TState>(this, new Dictionary<TKey, Entry>(_parent is null ? 0 : _entries.Count), _depth + 1, _count);
         }
 
-        var flat = new Dictionary<TKey, Entry>(_count);
-        foreach (var (key, state, time) in GetAll())
-        {
-            flat[key] = new Entry(state, time, false);
-        }
-
+        var flat = Flatten();
         return new StateMap<TKey, TState>(null, flat, 0, _count);
     }
 

@@ -1,0 +1,36 @@
+using Sluice.Streaming;
+using Xunit;
+
+namespace Sluice.Tests.Windows;
+
+public sealed class LayerFilterTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1_000)]
+    [InlineData(50_000)]
+    public void HoldsEveryKeyOfItsLayerAndRulesOutMostOthers(int size)
+    {
+        var random = new Random(size);
+        var ints = new Dictionary<int, int>();
+        var strings = new Dictionary<string, int>();
+        while (ints.Count < size)
+        {
+            int key = random.Next();
+            ints[key] = 0;
+            strings["w" + key] = 0;
+        }
+
+        var intFilter = LayerFilter.Build(ints);
+        var stringFilter = LayerFilter.Build(strings);
+        Assert.All(ints.Keys, key => Assert.True(intFilter.MightContain(LayerFilter.Hash(key))));
+        Assert.All(strings.Keys, key => Assert.True(stringFilter.MightContain(LayerFilter.Hash(key))));
+
+        // Sequential keys are the common case (ids, counters) and hash to themselves: they must spread as well as random ones.
+        var others = Enumerable.Range(0, 100_000).Select(i => int.MinValue + i).Where(k => !ints.ContainsKey(k)).ToArray();
+        double intFalse = others.Count(k => intFilter.MightContain(LayerFilter.Hash(k))) / (double)others.Length;
+        double stringFalse = others.Count(k => stringFilter.MightContain(LayerFilter.Hash("x" + k))) / (double)others.Length;
+        Assert.InRange(intFalse, 0, 0.05);
+        Assert.InRange(stringFalse, 0, 0.05);
+    }
+}
