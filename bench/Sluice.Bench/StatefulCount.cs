@@ -89,13 +89,27 @@ internal static class StatefulCount
         Check("parallel loop", reference, partitions.SelectMany(p => p).ToDictionary(kv => kv.Key, kv => kv.Value));
         Array.Clear(partitions);
 
-        // Rx.NET: one long-lived pipeline over the update events, Scan carrying the state dictionary from event to
-        // event (a GroupBy per key would create a million groups before the first count).
+        // Rx.NET, idiomatically: GroupBy the key, and a Scan per group carries that key's count from its initial state;
+        // each new count is an output record (as MapWithState's are), kept in the last-count table the check reads.
         var rxInitial = InitialState(keys);
-        Dictionary<int, long>? rx = null;
+        var rxLast = InitialState(keys);
         rows.Add(Measurement.Run(Name, "Rx.NET", records, () =>
         {
-            rx = batches.ToObservable().SelectMany(batch => batch)
+            batches.ToObservable().SelectMany(batch => batch)
+                .GroupBy(update => update.Key)
+                .SelectMany(group => group.Scan(rxInitial[group.Key], (sum, update) => sum + update.Value).Select(sum => (group.Key, sum)))
+                .ForEachAsync(count => rxLast[count.Key] = count.sum)
+                .Wait();
+        }));
+        Check("Rx.NET", reference, rxLast);
+        rxLast.Clear();
+
+        // The same running count as one Scan carrying a single dictionary from event to event: a hand-written loop in
+        // Rx's clothing, shown for comparison (ratios are taken against the idiomatic row above).
+        Dictionary<int, long>? scanned = null;
+        rows.Add(Measurement.Run(Name, "Rx.NET (one Scan over a Dictionary)", records, () =>
+        {
+            scanned = batches.ToObservable().SelectMany(batch => batch)
                 .Scan(rxInitial, (state, update) =>
                 {
                     CollectionsMarshal.GetValueRefOrAddDefault(state, update.Key, out _) += update.Value;
@@ -103,8 +117,8 @@ internal static class StatefulCount
                 })
                 .LastAsync().Wait();
         }));
-        Check("Rx.NET", reference, rx!);
-        rx = null;
+        Check("Rx.NET (one Scan)", reference, scanned!);
+        scanned = null;
 
         rows.Add(SluiceStateful("Sluice (UpdateStateByKey)", batches, keys, cores, reference, (updates, initial) =>
         {
