@@ -72,6 +72,43 @@ public sealed class WindowTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AnIncrementalWindowWhoseMergeFailsHalfWayIsRetriedFromThePreviousWindow()
+    {
+        await Task.Yield();
+        var random = new Random(11);
+        var batches = Enumerable.Range(0, 12).Select(_ => Enumerable.Range(0, 40).Select(_ => $"k{random.Next(30)}").ToArray()).ToArray();
+
+        // The inverse function runs only in the window merge, after the merge has taken over the previous window's
+        // table: failing there once, half-way through the keys leaving the window, leaves a half-changed table behind.
+        int inverseCalls = 0;
+        bool failed = false;
+        var windows = Run(batches, 2, s => s.Map(w => (w, 1)).ReduceByKeyAndWindow(
+            (a, b) => a + b,
+            (a, b) =>
+            {
+                if (Interlocked.Increment(ref inverseCalls) == 40 && !failed)
+                {
+                    failed = true;
+                    throw new InvalidOperationException("injected failure half-way through a window merge");
+                }
+
+                return a - b;
+            },
+            TimeSpan.FromSeconds(4),
+            TimeSpan.FromSeconds(1),
+            2,
+            kv => kv.Item2 != 0));
+
+        Assert.True(failed);
+        Assert.Equal(batches.Length, windows.Count);
+        foreach (var (time, records) in windows)
+        {
+            var expected = InWindow(batches, time / 1000, 4).GroupBy(w => w).Select(g => (g.Key, g.Count()));
+            Assert.True(Canon(expected) == Canon(records), $"window at {time}: {Canon(records)}");
+        }
+    }
+
     [Fact]
     public void DurationsThatAreNotMultiplesAreClearErrors()
     {

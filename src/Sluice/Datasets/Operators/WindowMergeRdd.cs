@@ -6,7 +6,9 @@ namespace Sluice.Datasets.Operators;
 /// <summary>
 /// The next window of an incremental ReduceByKeyAndWindow, computed partition by partition without a shuffle: the
 /// previous window, the batches that left and those that entered are all partitioned alike, so partition p of the
-/// result needs only partition p of each.
+/// result needs only partition p of each. Each partition's window table is handed to the next window, which takes it
+/// over instead of building it again from the previous window's records: a slide then costs the batches that moved,
+/// not the size of the window.
 /// </summary>
 internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
     where TKey : notnull
@@ -19,6 +21,10 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
     private readonly Partitioner _partitioner;
     private readonly Dependency[] _dependencies;
     private readonly ShuffleSizeHint? _sizeHint;
+    private readonly Func<(TKey, TValue), bool>? _filter;
+
+    // A partition's table after its records were emitted, until the next window takes it (or nobody does).
+    private readonly Dictionary<TKey, TValue>?[] _handoff;
 
     public WindowMergeRdd(
         Rdd<(TKey, TValue)> previous,
@@ -27,10 +33,13 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
         Func<TValue, TValue, TValue> reduce,
         Func<TValue, TValue, TValue> inverse,
         Partitioner partitioner,
-        ShuffleSizeHint? sizeHint = null)
+        ShuffleSizeHint? sizeHint = null,
+        Func<(TKey, TValue), bool>? filter = null)
         : base(previous.Context)
     {
         _sizeHint = sizeHint;
+        _filter = filter;
+        _handoff = new Dictionary<TKey, TValue>?[partitioner.NumPartitions];
         _previous = previous;
         _left = left;
         _entered = entered;
@@ -48,11 +57,17 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<(TKey, TValue)> sink)
     {
-        // Sized as the previous window's partition was: a window changes little from one slide to the next.
-        var window = new Dictionary<TKey, TValue>(_sizeHint?.ExpectedKeys ?? 0);
-        if (_previous.NumPartitions > 0)
+        // The previous window's table is this one's to change once taken: nobody else can take it, and were this task
+        // to fail half-way, a retry finds it gone and rebuilds the window from the previous window's cached records.
+        var window = (_previous as WindowMergeRdd<TKey, TValue>)?.TakeWindow(partition);
+        if (window is null)
         {
-            _previous.Iterate(partition, task, new Apply(window, null, Mode.Set));
+            // Sized as the previous window's partition was: a window changes little from one slide to the next.
+            window = new Dictionary<TKey, TValue>(_sizeHint?.ExpectedKeys ?? 0);
+            if (_previous.NumPartitions > 0)
+            {
+                _previous.Iterate(partition, task, new Apply(window, null, Mode.Set));
+            }
         }
 
         var leaving = new Apply(window, _inverse, Mode.Remove);
@@ -67,12 +82,20 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
             rdd.Iterate(partition, task, entering);
         }
 
-        _sizeHint?.Observe(window.Count);
         var buffer = new (TKey, TValue)[Math.Min(Chunks.Size, Math.Max(window.Count, 1))];
         int n = 0;
         foreach (var kv in window)
         {
-            buffer[n++] = (kv.Key, kv.Value);
+            var record = (kv.Key, kv.Value);
+            if (_filter is not null && !_filter(record))
+            {
+                // The table handed on must hold exactly the records emitted. Removing the current entry does not
+                // disturb a Dictionary's enumeration.
+                window.Remove(kv.Key);
+                continue;
+            }
+
+            buffer[n++] = record;
             if (n == buffer.Length)
             {
                 sink.Accept(buffer);
@@ -84,7 +107,13 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
         {
             sink.Accept(new ReadOnlySpan<(TKey, TValue)>(buffer, 0, n));
         }
+
+        _sizeHint?.Observe(window.Count);
+        Volatile.Write(ref _handoff[partition], window);
     }
+
+    /// <summary>Partition <paramref name="partition"/>'s window table, given to the first caller only.</summary>
+    private Dictionary<TKey, TValue>? TakeWindow(int partition) => Interlocked.Exchange(ref _handoff[partition], null);
 
     private enum Mode
     {

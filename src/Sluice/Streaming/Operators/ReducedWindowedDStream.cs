@@ -77,7 +77,6 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
             previous = previous.PartitionBy(_partitioner);
         }
 
-        Rdd<(TKey, TValue)> window = new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner, _windowSize);
-        return _filter is null ? window : window.Filter(_filter);
+        return new WindowMergeRdd<TKey, TValue>(previous, left, entered, _reduce, _inverse, _partitioner, _windowSize, _filter);
     }
 }
