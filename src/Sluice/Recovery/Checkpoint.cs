@@ -22,8 +22,11 @@ public sealed record Checkpoint(
     private const string Magic = "sluice-checkpoint-v1";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    /// <summary>Writes the checkpoint atomically (temporary file, fsync, rename) as <c>checkpoint-&lt;time&gt;-&lt;seq&gt;</c>; keeps the newest ten.</summary>
-    public void Write(string directory, long sequence)
+    /// <summary>
+    /// Writes the checkpoint atomically (temporary file, fsync unless not <paramref name="durable"/>, rename) as
+    /// <c>checkpoint-&lt;time&gt;-&lt;seq&gt;</c>; keeps the newest ten.
+    /// </summary>
+    public void Write(string directory, long sequence, bool durable = true)
     {
         Directory.CreateDirectory(directory);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(this, Json);
@@ -34,7 +37,7 @@ public sealed record Checkpoint(
         {
             file.Write(header);
             file.Write(body);
-            file.Flush(flushToDisk: true);
+            file.Flush(flushToDisk: durable);
         }
 
         File.Move(temporary, Path.Combine(directory, name), overwrite: true);

@@ -166,7 +166,7 @@ internal sealed class JobGenerator
 
     private void ClearMetadata(Time time)
     {
-        _ssc.WriteCheckpoint(time, LastGeneratedTime);
+        _ssc.WriteCheckpoint(time, LastGeneratedTime, durable: false);
         _ssc.Graph.ClearMetadata(time);
         var threshold = time - _ssc.Graph.MaxInputRememberDuration;
         _ssc.ReceiverTracker.CleanupOldBatches(threshold);

@@ -256,8 +256,13 @@ public sealed class StreamingContext : IDisposable
     /// <summary>After a restart from a checkpoint, the configuration keys whose values differ from the checkpointed run.</summary>
     internal IReadOnlyList<string> ConfChangesSinceCheckpoint { get; private set; } = [];
 
-    /// <summary>Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread); <paramref name="alsoPending"/> is a batch about to be submitted.</summary>
-    internal void WriteCheckpoint(Time time, Time? lastGenerated, Time? alsoPending = null)
+    /// <summary>
+    /// Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread); <paramref name="alsoPending"/>
+    /// is a batch about to be submitted. Only a checkpoint that records a batch's input before its outputs run must
+    /// reach the disk before going on (<paramref name="durable"/>): one that records a batch's completion may be lost to
+    /// a power cut, which costs re-running that batch, and a torn one fails its checksum and the one before it is read.
+    /// </summary>
+    internal void WriteCheckpoint(Time time, Time? lastGenerated, Time? alsoPending = null, bool durable = true)
     {
         if (CheckpointDirectory is not { } root || ZeroTime is not { } zero)
         {
@@ -279,8 +284,12 @@ public sealed class StreamingContext : IDisposable
             Graph.Streams.Select(static s => s.Signature).ToArray(),
             streamData,
             new Dictionary<string, string>(Conf.GetAll()));
-        checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence));
-        RemoveUnreferencedDataCheckpoints(root);
+        checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence), durable);
+        if (!durable)
+        {
+            // Data checkpoints are let go once a batch completes; the checkpoint written before a batch runs frees none.
+            RemoveUnreferencedDataCheckpoints(root);
+        }
     }
 
     /// <summary>Data checkpoints older than everything the newest metadata checkpoints refer to are no longer needed.</summary>
