@@ -17,6 +17,18 @@ internal static class Chunks
         }
     }
 
+    /// <summary>
+    /// Tells a sink that collects (as a partition being cached) how many records are coming, so that it allocates their
+    /// array once at the right size instead of doubling its way there and copying the result.
+    /// </summary>
+    public static void Expect<T>(IChunkSink<T> sink, int records)
+    {
+        if (sink is CollectingSink<T> collecting)
+        {
+            collecting.Reserve(records);
+        }
+    }
+
     /// <summary>A reusable output buffer of at least <paramref name="length"/> slots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T[] Ensure<T>(ref T[]? buffer, int length)
@@ -39,6 +51,15 @@ internal sealed class CollectingSink<T> : IChunkSink<T>
     public CollectingSink(int capacity = 16) => _items = new T[Math.Max(capacity, 4)];
 
     public int Count => _count;
+
+    /// <summary>Makes room for <paramref name="records"/> more records in one allocation.</summary>
+    public void Reserve(int records)
+    {
+        if (_count + records > _items.Length)
+        {
+            Array.Resize(ref _items, _count + records);
+        }
+    }
 
     public void Accept(ReadOnlySpan<T> chunk)
     {

@@ -71,6 +71,7 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
             }
         }
 
+        Chunks.Expect(sink, merged.Count);
         var buffer = new (TKey, TCombiner)[Math.Min(Chunks.Size, Math.Max(merged.Count, 1))];
         int n = 0;
         foreach (var kv in merged)

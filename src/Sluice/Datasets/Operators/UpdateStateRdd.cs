@@ -15,8 +15,16 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
     private readonly Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> _update;
     private readonly Partitioner _partitioner;
     private readonly Dependency[] _dependencies;
+    private readonly int[]? _stateSizes;
 
-    public UpdateStateRdd(Rdd<(TKey, TState)> previous, Rdd<(TKey, TValue)> values, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Partitioner partitioner)
+    // stateSizes: each partition's state size after the previous batch, updated by this one, so that the new state is
+    // collected into an array of that size.
+    public UpdateStateRdd(
+        Rdd<(TKey, TState)> previous,
+        Rdd<(TKey, TValue)> values,
+        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Partitioner partitioner,
+        int[]? stateSizes = null)
         : base(previous.Context)
     {
         if (!partitioner.Equals(previous.Partitioner) || !partitioner.Equals(values.Partitioner))
@@ -28,6 +36,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         _values = values;
         _update = update;
         _partitioner = partitioner;
+        _stateSizes = stateSizes?.Length == partitioner.NumPartitions ? stateSizes : null;
         _dependencies = [new NarrowDependency(previous), new NarrowDependency(values)];
     }
 
@@ -41,8 +50,16 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
     {
         var grouped = new Dictionary<TKey, List<TValue>>();
         _values.Iterate(partition, task, new GroupSink(grouped));
+        if (_stateSizes is not null)
+        {
+            Chunks.Expect(sink, Volatile.Read(ref _stateSizes[partition]));
+        }
+
         var output = new Output(sink);
-        _previous.Iterate(partition, task, new UpdateSink(grouped, _update, output));
+
+        // Keys without values get an empty List too, not an empty array: the update function then always sees one
+        // type behind IReadOnlyList, and its calls on it stay monomorphic.
+        _previous.Iterate(partition, task, new UpdateSink(grouped, new List<TValue>(0), _update, output));
         foreach (var (key, values) in grouped)
         {
             var after = _update(values, Optional<TState>.None);
@@ -53,6 +70,10 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         }
 
         output.Flush();
+        if (_stateSizes is not null)
+        {
+            Volatile.Write(ref _stateSizes[partition], output.Total);
+        }
     }
 
     private sealed class GroupSink(Dictionary<TKey, List<TValue>> grouped) : IChunkSink<(TKey, TValue)>
@@ -72,7 +93,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         }
     }
 
-    private sealed class UpdateSink(Dictionary<TKey, List<TValue>> grouped, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Output output)
+    private sealed class UpdateSink(Dictionary<TKey, List<TValue>> grouped, List<TValue> none, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Output output)
         : IChunkSink<(TKey, TState)>
     {
         public void Accept(ReadOnlySpan<(TKey, TState)> chunk)
@@ -80,7 +101,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
             for (int i = 0; i < chunk.Length; i++)
             {
                 var (key, state) = chunk[i];
-                IReadOnlyList<TValue> values = grouped.Remove(key, out var list) ? list : Array.Empty<TValue>();
+                var values = grouped.Remove(key, out var list) ? list : none;
                 var after = update(values, new Optional<TState>(state));
                 if (after.HasValue)
                 {
@@ -95,8 +116,11 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         private readonly (TKey, TState)[] _buffer = new (TKey, TState)[Chunks.Size];
         private int _count;
 
+        public int Total { get; private set; }
+
         public void Add((TKey, TState) record)
         {
+            Total++;
             _buffer[_count++] = record;
             if (_count == _buffer.Length)
             {

@@ -82,20 +82,25 @@ internal sealed class WindowMergeRdd<TKey, TValue> : Rdd<(TKey, TValue)>
             rdd.Iterate(partition, task, entering);
         }
 
+        if (_filter is not null)
+        {
+            // The table handed on must hold exactly the records emitted. Removing the current entry does not disturb a
+            // Dictionary's enumeration.
+            foreach (var kv in window)
+            {
+                if (!_filter((kv.Key, kv.Value)))
+                {
+                    window.Remove(kv.Key);
+                }
+            }
+        }
+
+        Chunks.Expect(sink, window.Count);
         var buffer = new (TKey, TValue)[Math.Min(Chunks.Size, Math.Max(window.Count, 1))];
         int n = 0;
         foreach (var kv in window)
         {
-            var record = (kv.Key, kv.Value);
-            if (_filter is not null && !_filter(record))
-            {
-                // The table handed on must hold exactly the records emitted. Removing the current entry does not
-                // disturb a Dictionary's enumeration.
-                window.Remove(kv.Key);
-                continue;
-            }
-
-            buffer[n++] = record;
+            buffer[n++] = (kv.Key, kv.Value);
             if (n == buffer.Length)
             {
                 sink.Accept(buffer);

@@ -16,6 +16,7 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
     private readonly Partitioner _partitioner;
     private readonly Rdd<(TKey, TState)>? _initialState;
     private readonly DStreamBase[] _dependencies;
+    private int[]? _stateSizes;
 
     public StateDStream(
         DStream<(TKey, TValue)> parent,
@@ -49,6 +50,7 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
 
         // The state keeps its partitioning from batch to batch, so only the batch's values move; the initial state, or
         // one read back from a checkpoint another process wrote, is moved into place once.
-        return new UpdateStateRdd<TKey, TValue, TState>(previous.PartitionBy(_partitioner), values.PartitionBy(_partitioner), _update, _partitioner);
+        _stateSizes ??= new int[_partitioner.NumPartitions];
+        return new UpdateStateRdd<TKey, TValue, TState>(previous.PartitionBy(_partitioner), values.PartitionBy(_partitioner), _update, _partitioner, _stateSizes);
     }
 }
