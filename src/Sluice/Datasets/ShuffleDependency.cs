@@ -67,7 +67,9 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
             var writer = new CombiningWriter(Partitioner, Aggregator!, SizeHint?.ExpectedKeys ?? 0);
             _parent.Iterate(mapPartition, task, writer);
             SizeHint?.Observe(writer.Keys);
-            return writer.Buckets;
+            var buckets = writer.Buckets;
+            writer.Release();
+            return buckets;
         }
         else
         {
@@ -85,9 +87,12 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
     {
         private readonly Func<TValue, TCombiner> _create = aggregator.CreateCombiner;
         private readonly Func<TCombiner, TValue, TCombiner> _merge = aggregator.MergeValue;
-        private readonly Dictionary<TKey, TCombiner> _combined = new(expectedKeys);
+        private readonly Dictionary<TKey, TCombiner> _combined = TablePool<TKey, TCombiner>.Rent(expectedKeys);
 
         public int Keys => _combined.Count;
+
+        /// <summary>Gives the combine table back once <see cref="Buckets"/> has copied it out.</summary>
+        public void Release() => TablePool<TKey, TCombiner>.Return(_combined);
 
         /// <summary>One <c>(TKey, TCombiner)[]</c> per reduce partition, each key once.</summary>
         public object[] Buckets

@@ -45,7 +45,7 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
                 entries += (((TKey, TCombiner)[])b).Length;
             }
 
-            merged = new Dictionary<TKey, TCombiner>(entries);
+            merged = TablePool<TKey, TCombiner>.Rent(entries);
             var mergeCombiners = aggregator.MergeCombiners;
             foreach (var b in buckets)
             {
@@ -58,7 +58,7 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
         }
         else
         {
-            merged = [];
+            merged = TablePool<TKey, TCombiner>.Rent(0);
             var create = aggregator.CreateCombiner;
             var mergeValue = aggregator.MergeValue;
             foreach (var b in buckets)
@@ -88,5 +88,7 @@ internal sealed class ShuffledRdd<TKey, TValue, TCombiner> : Rdd<(TKey, TCombine
         {
             sink.Accept(new ReadOnlySpan<(TKey, TCombiner)>(buffer, 0, n));
         }
+
+        TablePool<TKey, TCombiner>.Return(merged);
     }
 }
