@@ -98,8 +98,8 @@ AkkaStreamsHost.Shutdown();
 var table = new StringBuilder();
 table.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; size {size}");
 table.AppendLine();
-table.AppendLine("| workload | contender | records/s | × parallel loop | × Rx.NET | bytes alloc/record | peak heap MiB | note |");
-table.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+table.AppendLine("| workload | contender | records/s | × parallel loop | × Rx.NET | bytes alloc/record | peak heap MiB | GC pause % | note |");
+table.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---|");
 foreach (var row in rows)
 {
     var baseline = rows.FirstOrDefault(r => r.Workload == row.Workload && r.Contender == "hand-written loop (parallel)");
@@ -107,7 +107,7 @@ foreach (var row in rows)
     string ratio = baseline is null ? "" : (row.RecordsPerSecond / baseline.RecordsPerSecond).ToString("F2", CultureInfo.InvariantCulture);
     string rxRatio = rx is null ? "" : (row.RecordsPerSecond / rx.RecordsPerSecond).ToString("F2", CultureInfo.InvariantCulture);
     table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {row.Workload} | {row.Contender} | {row.RecordsPerSecond:N0} | {ratio} | {rxRatio} | {row.BytesPerRecord:F1} | {row.PeakHeapBytes / (1024.0 * 1024):F0} | {row.Note} |"));
+        $"| {row.Workload} | {row.Contender} | {row.RecordsPerSecond:N0} | {ratio} | {rxRatio} | {row.BytesPerRecord:F1} | {row.PeakHeapBytes / (1024.0 * 1024):F0} | {100 * row.GcPause / row.Elapsed:F0} | {row.Note} |"));
 }
 
 Console.WriteLine(table);
