@@ -62,6 +62,8 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
             apply.TimeOut(threshold);
         }
 
+        map.Seal();
+
         sink.Accept([new MapWithStateRecord<TKey, TState, TMapped>(map, apply.Mapped.ToArray())]);
     }
 

@@ -6,6 +6,8 @@ namespace Sluice.Streaming;
 /// the size of the state. The layer below is never written again. Every <see cref="MaxDepth"/> layers the chain is
 /// flattened into one table, which bounds lookups and lets old layers be collected. A layer gets a
 /// <see cref="LayerFilter"/> when it is sealed, so lookups pass the layers that do not hold a key almost for free.
+/// A sealed chain that had to be read whole (for a data checkpoint, snapshots or timeouts) keeps that flat table, and
+/// the next batch's layer goes over it instead of over the chain: after every checkpoint lookups start shallow again.
 /// </summary>
 internal sealed class StateMap<TKey, TState>
     where TKey : notnull
@@ -19,6 +21,10 @@ internal sealed class StateMap<TKey, TState>
 
     // Set once, when Copy seals this layer; only layers with a parent get one (the base is the last stop anyway).
     private LayerFilter? _filter;
+
+    // No more writes: set by Seal, after which the whole chain may be flattened once and that table kept in _flat.
+    private volatile bool _sealed;
+    private Dictionary<TKey, Entry>? _flat;
 
     /// <summary>An empty map.</summary>
     public StateMap()
@@ -117,7 +123,17 @@ internal sealed class StateMap<TKey, TState>
             yield break;
         }
 
-        foreach (var (key, entry) in Flatten())
+        var flat = Volatile.Read(ref _flat);
+        if (flat is null)
+        {
+            flat = Flatten();
+            if (_sealed)
+            {
+                Volatile.Write(ref _flat, flat);
+            }
+        }
+
+        foreach (var (key, entry) in flat)
         {
             yield return (key, entry.State, entry.UpdateTimeMs);
         }
@@ -157,22 +173,39 @@ internal sealed class StateMap<TKey, TState>
         return flat;
     }
 
+    /// <summary>Marks the map finished: nothing writes it any more, so it can get its filter and keep a flattened copy.</summary>
+    public void Seal()
+    {
+        if (_sealed)
+        {
+            return;
+        }
+
+        if (_parent is not null)
+        {
+            _filter = LayerFilter.Build(_entries);
+        }
+
+        _sealed = true;
+    }
+
     /// <summary>A new layer over this map for the next batch; this map must not be written after that.</summary>
     public StateMap<TKey, TState> Copy()
     {
+        Seal();
+        if (Volatile.Read(ref _flat) is { } flat)
+        {
+            // The flat table is never written (it is a parent from now on), so the new chain can share it.
+            return new StateMap<TKey, TState>(new StateMap<TKey, TState>(null, flat, 0, _count), new Dictionary<TKey, Entry>(_entries.Count), 1, _count);
+        }
+
         if (_depth + 1 < MaxDepth)
         {
-            if (_parent is not null && _filter is null)
-            {
-                _filter = LayerFilter.Build(_entries);
-            }
-
             // A batch usually touches about as many keys as the one before it: sized so, the new layer rarely grows.
             return new StateMap<TKey, TState>(this, new Dictionary<TKey, Entry>(_parent is null ? 0 : _entries.Count), _depth + 1, _count);
         }
 
-        var flat = Flatten();
-        return new StateMap<TKey, TState>(null, flat, 0, _count);
+        return new StateMap<TKey, TState>(null, Flatten(), 0, _count);
     }
 
     private readonly record struct Entry(TState State, long UpdateTimeMs, bool Deleted);
