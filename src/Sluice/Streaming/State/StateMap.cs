@@ -199,13 +199,30 @@ internal sealed class StateMap<TKey, TState>
             return new StateMap<TKey, TState>(new StateMap<TKey, TState>(null, flat, 0, _count), new Dictionary<TKey, Entry>(_entries.Count), 1, _count);
         }
 
-        if (_depth + 1 < MaxDepth)
+        if (_depth + 1 < MaxDepth && !LayersOutweighBase())
         {
             // A batch usually touches about as many keys as the one before it: sized so, the new layer rarely grows.
             return new StateMap<TKey, TState>(this, new Dictionary<TKey, Entry>(_parent is null ? 0 : _entries.Count), _depth + 1, _count);
         }
 
         return new StateMap<TKey, TState>(null, Flatten(), 0, _count);
+    }
+
+    /// <summary>
+    /// True once the layers hold a quarter as many entries as the base table. Every layer costs each lookup a filter
+    /// probe, and flattening costs a copy of the base plus the layers' entries: flattened about then, the two stay
+    /// about even. A state that a batch barely touches keeps its (small) layers up to <see cref="MaxDepth"/>.
+    /// </summary>
+    private bool LayersOutweighBase()
+    {
+        long layered = 0;
+        var map = this;
+        for (; map._parent is not null; map = map._parent)
+        {
+            layered += map._entries.Count;
+        }
+
+        return layered * 4 >= map._entries.Count;
     }
 
     private readonly record struct Entry(TState State, long UpdateTimeMs, bool Deleted);
