@@ -39,6 +39,19 @@ public abstract class Rdd<T> : RddBase
         Chunks.Push<T>(values, sink);
     }
 
+    /// <summary>One partition as an array: the cached one itself when the dataset is persisted, otherwise computed (and cached if persisted).</summary>
+    private T[] Materialize(int partition, TaskContext task)
+    {
+        if (StorageLevel.IsValid && Context.BlockManager.TryGet<T>(BlockId.Rdd(Id, partition), out var cached))
+        {
+            return cached;
+        }
+
+        var collected = new CollectingSink<T>();
+        Iterate(partition, task, collected);
+        return collected.ToArray();
+    }
+
     /// <summary>
     /// Writes every partition under <paramref name="directory"/> (atomically, file by file) and cuts the lineage: from
     /// then on the partitions are read from there, and the parents can be forgotten.
@@ -56,13 +69,12 @@ public abstract class Rdd<T> : RddBase
         Directory.CreateDirectory(target);
         Context.RunJob(this, (rdd, task, p) =>
         {
-            var sink = new CollectingSink<T>();
-            rdd.Iterate(p, task, sink);
+            var values = rdd.Materialize(p, task);
             string file = Path.Combine(target, $"part-{p:D5}");
             string temporary = file + $".{task.TaskAttemptId}.tmp";
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
             {
-                stream.Write(RecordSerializer.Instance.Serialize(sink.ToArray()));
+                RecordSerializer.Instance.Serialize(values, stream);
                 stream.Flush(flushToDisk: true);
             }
 

@@ -27,6 +27,19 @@ public sealed class RecordSerializer : ISerializer
         return JsonSerializer.SerializeToUtf8Bytes(values, JsonOptions);
     }
 
+    /// <summary>Writes what <see cref="Serialize{T}(T[])"/> returns straight to <paramref name="destination"/>, through pooled buffers.</summary>
+    public void Serialize<T>(T[] values, Stream destination)
+    {
+        if (UsesJson<T>())
+        {
+            JsonSerializer.Serialize(destination, values, JsonOptions);
+            return;
+        }
+
+        using var writer = new StreamBufferWriter(destination);
+        MemoryPackSerializer.Serialize(writer, values);
+    }
+
     /// <inheritdoc />
     public T[] Deserialize<T>(ReadOnlySpan<byte> bytes) =>
         UsesJson<T>()
