@@ -3,8 +3,9 @@ namespace Sluice.Streaming;
 /// <summary>
 /// The keyed state of one partition of a MapWithState stream. Each batch works on a <see cref="Copy"/>: a new layer
 /// over the previous batch's map that holds only the keys this batch touched, so a batch costs what it changes, not
-/// the size of the state. The layer below is never written again. Every <see cref="MaxDepth"/> layers the chain is
-/// flattened into one table, which bounds lookups and lets old layers be collected. A layer gets a
+/// the size of the state. The layer below is never written again. The chain is flattened into one table once its layers
+/// hold a quarter as many entries as the base (or at <see cref="MaxDepth"/> layers), which bounds lookups and lets old
+/// layers be collected. A layer gets a
 /// <see cref="LayerFilter"/> when it is sealed, so lookups pass the layers that do not hold a key almost for free.
 /// A sealed chain that had to be read whole (for a data checkpoint, snapshots or timeouts) keeps that flat table, and
 /// the next batch's layer goes over it instead of over the chain: after every checkpoint lookups start shallow again.
@@ -19,7 +20,7 @@ internal sealed class StateMap<TKey, TState>
     private readonly int _depth;
     private int _count;
 
-    // Set once, when Copy seals this layer; only layers with a parent get one (the base is the last stop anyway).
+    // Set once, when the layer is sealed; only layers with a parent get one (the base is the last stop anyway).
     private LayerFilter? _filter;
 
     // No more writes: set by Seal, after which the whole chain may be flattened once and that table kept in _flat.
