@@ -146,33 +146,7 @@ internal static class GrepAndWordCount
         {
             for (int b = 0; b < batches.Length; b++)
             {
-                var lines = batches[b];
-                var partials = new Dictionary<string, long>[cores];
-                Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
-                {
-                    var counts = new Dictionary<string, long>();
-                    int start = (int)((long)part * lines.Length / cores);
-                    int end = (int)((long)(part + 1) * lines.Length / cores);
-                    for (int i = start; i < end; i++)
-                    {
-                        foreach (var word in lines[i].Split(' '))
-                        {
-                            CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _)++;
-                        }
-                    }
-
-                    partials[part] = counts;
-                });
-                var merged = partials[0];
-                for (int p = 1; p < cores; p++)
-                {
-                    foreach (var (word, count) in partials[p])
-                    {
-                        CollectionsMarshal.GetValueRefOrAddDefault(merged, word, out _) += count;
-                    }
-                }
-
-                parallel[b] = merged;
+                parallel[b] = CountWordsInParallel(batches[b], cores);
             }
         }));
         Check("WordCount", "parallel loop", reference, parallel);
@@ -272,5 +246,36 @@ internal static class GrepAndWordCount
                 throw new InvalidOperationException($"{workload}: {contender} batch {b} differs from the reference");
             }
         }
+    }
+
+    /// <summary>The parallel loops' word count of one batch: a table per thread over its share of the lines, then merged.</summary>
+    internal static Dictionary<string, long> CountWordsInParallel(string[] lines, int cores)
+    {
+        var partials = new Dictionary<string, long>[cores];
+        Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
+        {
+            var counts = new Dictionary<string, long>();
+            int start = (int)((long)part * lines.Length / cores);
+            int end = (int)((long)(part + 1) * lines.Length / cores);
+            for (int i = start; i < end; i++)
+            {
+                foreach (var word in lines[i].Split(' '))
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _)++;
+                }
+            }
+
+            partials[part] = counts;
+        });
+        var merged = partials[0];
+        for (int p = 1; p < cores; p++)
+        {
+            foreach (var (word, count) in partials[p])
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(merged, word, out _) += count;
+            }
+        }
+
+        return merged;
     }
 }

@@ -52,31 +52,7 @@ internal static class WindowedWordCount
             var perBatch = new Queue<Dictionary<string, long>>();
             foreach (var lines in batches)
             {
-                var partials = new Dictionary<string, long>[cores];
-                Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
-                {
-                    var partial = new Dictionary<string, long>();
-                    int start = (int)((long)part * lines.Length / cores);
-                    int end = (int)((long)(part + 1) * lines.Length / cores);
-                    for (int i = start; i < end; i++)
-                    {
-                        foreach (var word in lines[i].Split(' '))
-                        {
-                            CollectionsMarshal.GetValueRefOrAddDefault(partial, word, out _)++;
-                        }
-                    }
-
-                    partials[part] = partial;
-                });
-                var counts = partials[0];
-                for (int p = 1; p < cores; p++)
-                {
-                    foreach (var (word, count) in partials[p])
-                    {
-                        CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _) += count;
-                    }
-                }
-
+                var counts = GrepAndWordCount.CountWordsInParallel(lines, cores);
                 Slide(window, perBatch, counts);
             }
 
