@@ -1,35 +1,11 @@
 namespace Sluice.Recovery;
 
-/// <summary>CRC-32 (IEEE) over bytes, to detect torn or corrupted log records.</summary>
+/// <summary>
+/// CRC-32 (IEEE, as zlib computes it) over bytes, to detect torn or corrupted log records and checkpoints. It runs over
+/// every byte the write-ahead log writes, so it is System.IO.Hashing's vectorized implementation rather than a
+/// byte-at-a-time table loop (which cost the logged ingest about a tenth of its time).
+/// </summary>
 internal static class Crc32
 {
-    private static readonly uint[] Table = BuildTable();
-
-    public static uint Compute(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFFu;
-        foreach (byte b in data)
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-
-        return ~crc;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            uint c = i;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-
-            table[i] = c;
-        }
-
-        return table;
-    }
+    public static uint Compute(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 }
