@@ -18,8 +18,8 @@ public class StateMapBenchmarks
     private Dictionary<int, long> _flat = null!;
     private int[] _lookups = null!;
 
-    /// <summary>Batch layers over the base table (the chain is flattened at 20, and after a data checkpoint).</summary>
-    [Params(0, 1, 10)]
+    /// <summary>Batch layers over the base table (at this shape the chain is flattened when a third layer would come).</summary>
+    [Params(0, 1, 2)]
     public int Depth { get; set; }
 
     /// <summary>The layered state and the flat table, with the same contents.</summary>

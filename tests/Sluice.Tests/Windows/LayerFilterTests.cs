@@ -33,4 +33,21 @@ public sealed class LayerFilterTests
         Assert.InRange(intFalse, 0, 0.05);
         Assert.InRange(stringFalse, 0, 0.05);
     }
+
+    [Fact]
+    public void RulesOutKeysOfTheSameSmallKeySpace()
+    {
+        // A batch layer of a state keyed 0 … 499,999 (ids hash to themselves), asked about the other keys of that space.
+        var random = new Random(4);
+        var layer = new Dictionary<int, int>();
+        while (layer.Count < 50_000)
+        {
+            layer[random.Next(500_000)] = 0;
+        }
+
+        var filter = LayerFilter.Build(layer);
+        var others = Enumerable.Range(0, 500_000).Where(k => !layer.ContainsKey(k)).ToArray();
+        double falseMaybe = others.Count(k => filter.MightContain(LayerFilter.Hash(k))) / (double)others.Length;
+        Assert.InRange(falseMaybe, 0, 0.05);
+    }
 }
