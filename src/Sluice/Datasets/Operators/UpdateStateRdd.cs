@@ -59,7 +59,10 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
 
         // Keys without values get an empty List too, not an empty array: the update function then always sees one
         // type behind IReadOnlyList, and its calls on it stay monomorphic.
-        _previous.Iterate(partition, task, new UpdateSink(grouped, new List<TValue>(0), _update, output));
+        // Most of the state's keys have no values in a batch: a filter over the batch's keys (small enough to stay in
+        // cache) answers them, where probing the batch's table for each key cost a cache miss per key.
+        var batchKeys = grouped.Count > 0 ? Streaming.LayerFilter.Build(grouped) : null;
+        _previous.Iterate(partition, task, new UpdateSink(grouped, batchKeys, new List<TValue>(0), _update, output));
         foreach (var (key, values) in grouped)
         {
             var after = _update(values, Optional<TState>.None);
@@ -93,7 +96,12 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         }
     }
 
-    private sealed class UpdateSink(Dictionary<TKey, List<TValue>> grouped, List<TValue> none, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, Output output)
+    private sealed class UpdateSink(
+        Dictionary<TKey, List<TValue>> grouped,
+        Streaming.LayerFilter? batchKeys,
+        List<TValue> none,
+        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Output output)
         : IChunkSink<(TKey, TState)>
     {
         public void Accept(ReadOnlySpan<(TKey, TState)> chunk)
@@ -101,7 +109,9 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
             for (int i = 0; i < chunk.Length; i++)
             {
                 var (key, state) = chunk[i];
-                var values = grouped.Remove(key, out var list) ? list : none;
+                var values = batchKeys is not null && grouped.Count > 0 && batchKeys.MightContain(Streaming.LayerFilter.Hash(key)) && grouped.Remove(key, out var list)
+                    ? list
+                    : none;
                 var after = update(values, new Optional<TState>(state));
                 if (after.HasValue)
                 {
