@@ -61,7 +61,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         // type behind IReadOnlyList, and its calls on it stay monomorphic.
         // Most of the state's keys have no values in a batch: a filter over the batch's keys (small enough to stay in
         // cache) answers them, where probing the batch's table for each key cost a cache miss per key.
-        var batchKeys = grouped.Count > 0 ? Streaming.LayerFilter.Build(grouped) : null;
+        var batchKeys = grouped.Count > 0 ? KeyFilter.Build(grouped) : null;
         _previous.Iterate(partition, task, new UpdateSink(grouped, batchKeys, new List<TValue>(0), _update, output));
         foreach (var (key, values) in grouped)
         {
@@ -98,7 +98,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
 
     private sealed class UpdateSink(
         Dictionary<TKey, List<TValue>> grouped,
-        Streaming.LayerFilter? batchKeys,
+        KeyFilter? batchKeys,
         List<TValue> none,
         Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
         Output output)
@@ -109,7 +109,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
             for (int i = 0; i < chunk.Length; i++)
             {
                 var (key, state) = chunk[i];
-                var values = batchKeys is not null && grouped.Count > 0 && batchKeys.MightContain(Streaming.LayerFilter.Hash(key)) && grouped.Remove(key, out var list)
+                var values = batchKeys is not null && grouped.Count > 0 && batchKeys.MightContain(KeyFilter.Hash(key)) && grouped.Remove(key, out var list)
                     ? list
                     : none;
                 var after = update(values, new Optional<TState>(state));

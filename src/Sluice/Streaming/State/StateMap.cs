@@ -1,3 +1,5 @@
+using Sluice.Datasets;
+
 namespace Sluice.Streaming;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Sluice.Streaming;
 /// the size of the state. The layer below is never written again. The chain is flattened into one table once its layers
 /// hold a quarter as many entries as the base (or at <see cref="MaxDepth"/> layers), which bounds lookups and lets old
 /// layers be collected. A layer gets a
-/// <see cref="LayerFilter"/> when it is sealed, so lookups pass the layers that do not hold a key almost for free.
+/// <see cref="KeyFilter"/> when it is sealed, so lookups pass the layers that do not hold a key almost for free.
 /// A sealed chain that had to be read whole (for a data checkpoint, snapshots or timeouts) keeps that flat table, and
 /// the next batch's layer goes over it instead of over the chain: after every checkpoint lookups start shallow again.
 /// </summary>
@@ -21,7 +23,7 @@ internal sealed class StateMap<TKey, TState>
     private int _count;
 
     // Set once, when the layer is sealed; only layers with a parent get one (the base is the last stop anyway).
-    private LayerFilter? _filter;
+    private KeyFilter? _filter;
 
     // No more writes: set by Seal, after which the whole chain may be flattened once and that table kept in _flat.
     private volatile bool _sealed;
@@ -55,7 +57,7 @@ internal sealed class StateMap<TKey, TState>
     {
         if (!_entries.TryGetValue(key, out var entry))
         {
-            int hash = LayerFilter.Hash(key);
+            int hash = KeyFilter.Hash(key);
             var map = _parent;
             while (map is not null && !((map._filter is null || map._filter.MightContain(hash)) && map._entries.TryGetValue(key, out entry)))
             {
@@ -184,7 +186,7 @@ internal sealed class StateMap<TKey, TState>
 
         if (_parent is not null)
         {
-            _filter = LayerFilter.Build(_entries);
+            _filter = KeyFilter.Build(_entries);
         }
 
         _sealed = true;

@@ -1,9 +1,9 @@
-using Sluice.Streaming;
+using Sluice.Datasets;
 using Xunit;
 
-namespace Sluice.Tests.Windows;
+namespace Sluice.Tests.Datasets;
 
-public sealed class LayerFilterTests
+public sealed class KeyFilterTests
 {
     [Theory]
     [InlineData(1)]
@@ -21,15 +21,15 @@ public sealed class LayerFilterTests
             strings["w" + key] = 0;
         }
 
-        var intFilter = LayerFilter.Build(ints);
-        var stringFilter = LayerFilter.Build(strings);
-        Assert.All(ints.Keys, key => Assert.True(intFilter.MightContain(LayerFilter.Hash(key))));
-        Assert.All(strings.Keys, key => Assert.True(stringFilter.MightContain(LayerFilter.Hash(key))));
+        var intFilter = KeyFilter.Build(ints);
+        var stringFilter = KeyFilter.Build(strings);
+        Assert.All(ints.Keys, key => Assert.True(intFilter.MightContain(KeyFilter.Hash(key))));
+        Assert.All(strings.Keys, key => Assert.True(stringFilter.MightContain(KeyFilter.Hash(key))));
 
         // Sequential keys are the common case (ids, counters) and hash to themselves: they must spread as well as random ones.
         var others = Enumerable.Range(0, 100_000).Select(i => int.MinValue + i).Where(k => !ints.ContainsKey(k)).ToArray();
-        double intFalse = others.Count(k => intFilter.MightContain(LayerFilter.Hash(k))) / (double)others.Length;
-        double stringFalse = others.Count(k => stringFilter.MightContain(LayerFilter.Hash("x" + k))) / (double)others.Length;
+        double intFalse = others.Count(k => intFilter.MightContain(KeyFilter.Hash(k))) / (double)others.Length;
+        double stringFalse = others.Count(k => stringFilter.MightContain(KeyFilter.Hash("x" + k))) / (double)others.Length;
         Assert.InRange(intFalse, 0, 0.05);
         Assert.InRange(stringFalse, 0, 0.05);
     }
@@ -45,9 +45,9 @@ public sealed class LayerFilterTests
             layer[random.Next(500_000)] = 0;
         }
 
-        var filter = LayerFilter.Build(layer);
+        var filter = KeyFilter.Build(layer);
         var others = Enumerable.Range(0, 500_000).Where(k => !layer.ContainsKey(k)).ToArray();
-        double falseMaybe = others.Count(k => filter.MightContain(LayerFilter.Hash(k))) / (double)others.Length;
+        double falseMaybe = others.Count(k => filter.MightContain(KeyFilter.Hash(k))) / (double)others.Length;
         Assert.InRange(falseMaybe, 0, 0.05);
     }
 }

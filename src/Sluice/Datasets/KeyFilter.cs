@@ -1,19 +1,20 @@
 using System.Numerics;
 
-namespace Sluice.Streaming;
+namespace Sluice.Datasets;
 
 /// <summary>
-/// A Bloom filter over the keys of one sealed <see cref="StateMap{TKey, TState}"/> layer: a lookup skips every layer whose
-/// filter rules the key out, so a key that lives in the base table costs one probe of each small filter on its way
-/// down instead of one hash-table lookup per layer. Both of a key's bits are in one 64-bit word (a blocked filter), so a
-/// probe touches one cache line; sixteen bits per key make a false "maybe" about 2%.
+/// A Bloom filter over the keys of a hash table, asked before the table itself when most keys asked about are not in
+/// it: a MapWithState lookup skips every state layer whose filter rules the key out, and UpdateStateByKey skips the
+/// batch's table for state keys without values. A probe stays in cache where a table miss usually does not. Both of a
+/// key's bits are in one 64-bit word (a blocked filter), so a probe touches one cache line; sixteen bits per key make a
+/// false "maybe" about 2%.
 /// </summary>
-internal sealed class LayerFilter
+internal sealed class KeyFilter
 {
     private readonly ulong[] _bits;
     private readonly int _shift;
 
-    private LayerFilter(int keys)
+    private KeyFilter(int keys)
     {
         // At least two words: Word shifts by 64 minus the word-index bits, and a shift by 64 would shift nothing.
         int log2 = Math.Max(7, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, keys) * 16)));
@@ -22,10 +23,10 @@ internal sealed class LayerFilter
     }
 
     /// <summary>A filter holding every key of <paramref name="keys"/>.</summary>
-    public static LayerFilter Build<TKey, TValue>(Dictionary<TKey, TValue> keys)
+    public static KeyFilter Build<TKey, TValue>(Dictionary<TKey, TValue> keys)
         where TKey : notnull
     {
-        var filter = new LayerFilter(keys.Count);
+        var filter = new KeyFilter(keys.Count);
         foreach (var key in keys.Keys)
         {
             filter.Add(Hash(key));
