@@ -109,6 +109,44 @@ public sealed class WindowTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task IncrementalWindowsOfOverlappingBatchesMatchBruteForce()
+    {
+        await Task.Yield();
+        var random = new Random(13);
+        var batches = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 60).Select(_ => $"k{random.Next(40)}").ToArray()).ToArray();
+
+        // Four jobs at once and the clock moved over every batch without waiting: batches overlap, so a window can be
+        // computed while the one before it is still running, and its table is not there to take yet.
+        using var h = new StreamingHarness(threads: 4, configure: conf => conf.Set(Sluice.Configuration.ConfigKeys.ConcurrentJobs, "4"));
+        h.Context.Checkpoint(Path.Combine(_checkpoint, Guid.NewGuid().ToString("N")));
+        var queue = new Queue<Rdd<string>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 3)));
+        var outputs = new Dictionary<long, List<(string, int)>>();
+        h.Context.QueueStream(queue).Map(w => (w, 1))
+            .ReduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 3, kv => kv.Item2 != 0)
+            .ForeachRDD((rdd, t) =>
+            {
+                var records = rdd.Collect();
+                lock (outputs)
+                {
+                    outputs[t.Milliseconds] = records;
+                }
+            });
+        h.Start();
+        for (int i = 0; i < batches.Length; i++)
+        {
+            h.Clock.SetTime(h.Clock.GetTimeMillis() + h.BatchMillis);
+        }
+
+        h.WaitForBatch(batches.Length * h.BatchMillis);
+        Assert.Equal(batches.Length, outputs.Count);
+        foreach (var (time, records) in outputs)
+        {
+            var expected = InWindow(batches, time / 1000, 5).GroupBy(w => w).Select(g => (g.Key, g.Count()));
+            Assert.True(Canon(expected) == Canon(records), $"window at {time}: {Canon(records)}");
+        }
+    }
+
     [Fact]
     public void DurationsThatAreNotMultiplesAreClearErrors()
     {
