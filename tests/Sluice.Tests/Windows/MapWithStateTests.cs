@@ -102,6 +102,54 @@ public sealed class MapWithStateTests : IDisposable
         }, iter: 15, threads: 1);
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task OverlappingBatchesGiveTheOutputAndSnapshotsOfOneAtATime()
+    {
+        await Task.Yield();
+        Batches.Select(Gen.Int[1, 4]).Sample((batches, partitions) =>
+        {
+            // Four jobs at once and the clock moved over every batch without waiting, so a batch's state can be
+            // computed while the batch before it is still running (and its state map is not sealed yet).
+            string dir = Path.Combine(_checkpoint, Guid.NewGuid().ToString("N"));
+            using var h = new StreamingHarness(threads: 4, configure: conf => conf.Set(Sluice.Configuration.ConfigKeys.ConcurrentJobs, "4"));
+            h.Context.Checkpoint(dir);
+            var queue = new Queue<Rdd<(string, int)>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, partitions)));
+            var mapped = h.Context.QueueStream(queue).MapWithState(StateSpec.Function<string, int, int, string>(Map).NumPartitions(partitions));
+            var outputs = new Dictionary<long, List<string>>();
+            var snapshots = new Dictionary<long, List<(string, int)>>();
+            mapped.ForeachRDD((rdd, time) =>
+            {
+                var records = rdd.Collect();
+                lock (outputs)
+                {
+                    outputs[time.Milliseconds] = records;
+                }
+            });
+            mapped.StateSnapshots().ForeachRDD((rdd, time) =>
+            {
+                var records = rdd.Collect();
+                lock (snapshots)
+                {
+                    snapshots[time.Milliseconds] = records;
+                }
+            });
+            h.Start();
+            for (int i = 0; i < batches.Length; i++)
+            {
+                h.Clock.SetTime(h.Clock.GetTimeMillis() + h.BatchMillis);
+            }
+
+            h.WaitForBatch(batches.Length * h.BatchMillis);
+            var reference = new Reference(null);
+            for (int i = 0; i < batches.Length; i++)
+            {
+                long time = (i + 1) * h.BatchMillis;
+                Assert.Equal(reference.Batch(time, batches[i]).Order(), outputs[time].Order());
+                Assert.Equal(reference.State.Select(kv => (kv.Key, kv.Value.State)).Order(), snapshots[time].Order());
+            }
+        }, iter: 10, threads: 1);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task InitialStateIsWhereKeysStartAndIdleKeysTimeOutOnTheManualClock()
     {
