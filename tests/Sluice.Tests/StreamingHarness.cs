@@ -63,6 +63,28 @@ public sealed class StreamingHarness : IDisposable, IStreamingListener
 
     public void Start() => Context.Start();
 
+    /// <summary>
+    /// Moves the clock over <paramref name="count"/> batch intervals without waiting between them, so that with several
+    /// concurrent jobs the batches overlap, then waits until the last has completed (completions come in batch order).
+    /// </summary>
+    public BatchInfo RunBatchesAtOnce(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Clock.SetTime(Clock.GetTimeMillis() + BatchMillis);
+        }
+
+        return WaitForBatch(Clock.GetTimeMillis());
+    }
+
+    /// <summary>Every batch's records of <paramref name="stream"/>, by batch time; safe when batches run concurrently.</summary>
+    public static ConcurrentDictionary<long, List<T>> CollectEachBatch<T>(DStream<T> stream)
+    {
+        var seen = new ConcurrentDictionary<long, List<T>>();
+        stream.ForeachRDD((rdd, t) => seen[t.Milliseconds] = rdd.Collect());
+        return seen;
+    }
+
     /// <summary>Advances the clock one batch interval and waits until that batch has completed.</summary>
     public BatchInfo RunBatch()
     {

@@ -14,7 +14,7 @@ public class QueueStreamTests
     {
         using var h = new StreamingHarness();
         var queue = new Queue<Rdd<int>>(Batches.Select(b => h.Context.SluiceContext.Parallelize(b, 2)));
-        var seen = Collect(h, h.Context.QueueStream(queue));
+        var seen = StreamingHarness.CollectEachBatch(h.Context.QueueStream(queue));
         h.Start();
         for (int i = 0; i < Batches.Length + 2; i++)
         {
@@ -29,7 +29,7 @@ public class QueueStreamTests
     {
         using var h = new StreamingHarness();
         var queue = new Queue<Rdd<int>>(Batches.Select(b => h.Context.SluiceContext.Parallelize(b, 2)));
-        var seen = Collect(h, h.Context.QueueStream(queue, oneAtATime: false));
+        var seen = StreamingHarness.CollectEachBatch(h.Context.QueueStream(queue, oneAtATime: false));
         h.Start();
         h.RunBatch();
         h.RunBatch();
@@ -44,7 +44,7 @@ public class QueueStreamTests
         var sc = h.Context.SluiceContext;
         int[] fallback = [-1, -2];
         var queue = new Queue<Rdd<int>>([sc.Parallelize(Batches[0], 1), sc.Parallelize(Batches[1], 3)]);
-        var seen = Collect(h, h.Context.QueueStream(queue, oneAtATime: false, defaultRdd: sc.Parallelize(fallback, 2)));
+        var seen = StreamingHarness.CollectEachBatch(h.Context.QueueStream(queue, oneAtATime: false, defaultRdd: sc.Parallelize(fallback, 2)));
         h.Start();
         h.RunBatch();
         h.RunBatch();
@@ -66,7 +66,7 @@ public class QueueStreamTests
         using var h = new StreamingHarness();
         var sc = h.Context.SluiceContext;
         var queue = new ConcurrentQueue<Rdd<int>>();
-        var seen = Collect(h, h.Context.QueueStream(queue));
+        var seen = StreamingHarness.CollectEachBatch(h.Context.QueueStream(queue));
         h.Start();
         foreach (var batch in Batches)
         {
@@ -76,13 +76,6 @@ public class QueueStreamTests
 
         h.RunBatch();
         Assert.Equal(Batches.Select(b => b.ToList()).Append([]), Ordered(seen));
-    }
-
-    private static ConcurrentDictionary<long, List<int>> Collect(StreamingHarness h, Sluice.Streaming.DStream<int> stream)
-    {
-        var seen = new ConcurrentDictionary<long, List<int>>();
-        stream.ForeachRDD((rdd, t) => seen[t.Milliseconds] = rdd.Collect());
-        return seen;
     }
 
     private static List<List<int>> Ordered(ConcurrentDictionary<long, List<int>> seen)

@@ -115,31 +115,10 @@ public sealed class MapWithStateTests : IDisposable
             h.Context.Checkpoint(dir);
             var queue = new Queue<Rdd<(string, int)>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, partitions)));
             var mapped = h.Context.QueueStream(queue).MapWithState(StateSpec.Function<string, int, int, string>(Map).NumPartitions(partitions));
-            var outputs = new Dictionary<long, List<string>>();
-            var snapshots = new Dictionary<long, List<(string, int)>>();
-            mapped.ForeachRDD((rdd, time) =>
-            {
-                var records = rdd.Collect();
-                lock (outputs)
-                {
-                    outputs[time.Milliseconds] = records;
-                }
-            });
-            mapped.StateSnapshots().ForeachRDD((rdd, time) =>
-            {
-                var records = rdd.Collect();
-                lock (snapshots)
-                {
-                    snapshots[time.Milliseconds] = records;
-                }
-            });
+            var outputs = StreamingHarness.CollectEachBatch(mapped);
+            var snapshots = StreamingHarness.CollectEachBatch(mapped.StateSnapshots());
             h.Start();
-            for (int i = 0; i < batches.Length; i++)
-            {
-                h.Clock.SetTime(h.Clock.GetTimeMillis() + h.BatchMillis);
-            }
-
-            h.WaitForBatch(batches.Length * h.BatchMillis);
+            h.RunBatchesAtOnce(batches.Length);
             var reference = new Reference(null);
             for (int i = 0; i < batches.Length; i++)
             {

@@ -121,24 +121,10 @@ public sealed class WindowTests : IDisposable
         using var h = new StreamingHarness(threads: 4, configure: conf => conf.Set(Sluice.Configuration.ConfigKeys.ConcurrentJobs, "4"));
         h.Context.Checkpoint(Path.Combine(_checkpoint, Guid.NewGuid().ToString("N")));
         var queue = new Queue<Rdd<string>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 3)));
-        var outputs = new Dictionary<long, List<(string, int)>>();
-        h.Context.QueueStream(queue).Map(w => (w, 1))
-            .ReduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 3, kv => kv.Item2 != 0)
-            .ForeachRDD((rdd, t) =>
-            {
-                var records = rdd.Collect();
-                lock (outputs)
-                {
-                    outputs[t.Milliseconds] = records;
-                }
-            });
+        var outputs = StreamingHarness.CollectEachBatch(h.Context.QueueStream(queue).Map(w => (w, 1))
+            .ReduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 3, kv => kv.Item2 != 0));
         h.Start();
-        for (int i = 0; i < batches.Length; i++)
-        {
-            h.Clock.SetTime(h.Clock.GetTimeMillis() + h.BatchMillis);
-        }
-
-        h.WaitForBatch(batches.Length * h.BatchMillis);
+        h.RunBatchesAtOnce(batches.Length);
         Assert.Equal(batches.Length, outputs.Count);
         foreach (var (time, records) in outputs)
         {
