@@ -121,48 +121,71 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     {
         lock (_gate)
         {
-            if (_restarting || _finalStop)
+            if (_finalStop)
+            {
+                return;
+            }
+
+            _consecutiveRestarts++;
+
+            // Backoff: each restart without data in between doubles the configured delay, up to 32 times it.
+            _pendingRestart = new RestartRequest(message, error, delay ?? TimeSpan.FromTicks(_restartDelay.Ticks << Math.Min(_consecutiveRestarts - 1, 5)));
+
+            // A restart thread that is already running picks the request up after its start, so a receiver whose new
+            // incarnation fails at once (a server still down) is restarted again instead of being left stopped.
+            if (_restarting)
             {
                 return;
             }
 
             _restarting = true;
-            _consecutiveRestarts++;
-
-            // Backoff: each restart without data in between doubles the configured delay, up to 32 times it.
-            delay ??= TimeSpan.FromTicks(_restartDelay.Ticks << Math.Min(_consecutiveRestarts - 1, 5));
+            _restartThread = new Thread(RestartLoop) { IsBackground = true, Name = $"sluice-receiver-restart-{StreamId}" };
+            _restartThread.Start();
         }
+    }
 
-        _restartThread = new Thread(() =>
+    private void RestartLoop()
+    {
+        while (true)
         {
-            try
+            RestartRequest request;
+            lock (_gate)
             {
-                StopReceiverOnce($"Restarting receiver with delay {(delay ?? _restartDelay).TotalMilliseconds} ms: {message}", error);
-                _stopped.Token.WaitHandle.WaitOne(delay ?? _restartDelay);
-                lock (_gate)
-                {
-                    if (_finalStop)
-                    {
-                        return;
-                    }
-                }
-
-                Restarts++;
-                StartReceiver();
-            }
-            finally
-            {
-                lock (_gate)
+                if (_finalStop || _pendingRestart is not { } next)
                 {
                     _restarting = false;
+                    return;
                 }
+
+                request = next;
+                _pendingRestart = null;
             }
-        })
-        { IsBackground = true, Name = $"sluice-receiver-restart-{StreamId}" };
-        _restartThread.Start();
+
+            StopReceiverOnce($"Restarting receiver with delay {request.Delay.TotalMilliseconds} ms: {request.Message}", request.Error);
+            _stopped.Token.WaitHandle.WaitOne(request.Delay);
+            lock (_gate)
+            {
+                if (_finalStop)
+                {
+                    _restarting = false;
+                    return;
+                }
+
+                // Asked for by the incarnation just stopped (its threads failing as they wind down): the start below
+                // answers it. Only requests made from now on concern the new incarnation.
+                _pendingRestart = null;
+            }
+
+            Restarts++;
+            StartReceiver();
+        }
     }
 
     private Thread? _restartThread;
+
+    private RestartRequest? _pendingRestart;
+
+    private sealed record RestartRequest(string Message, Exception? Error, TimeSpan Delay);
 
     public void StopReceiver(string message, Exception? error)
     {
@@ -220,7 +243,6 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             lock (_gate)
             {
                 _started = false;
-                _restarting = false;
             }
 
             // Reported just above: the restart must not report the same failure a second time.
