@@ -275,6 +275,58 @@ public sealed class OutputFailureTests : IDisposable
         Assert.Equal([1000L], h.CompletedInOrder.Select(b => b.BatchTime.Milliseconds));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task RecoverableNetworkWordCountStopsWhenItsAppendFailsAndItsRestartWritesTheBatchFromTheWriteAheadLog()
+    {
+        await Task.Yield();
+        string output = Path.Combine(_root, "counts.txt");
+        string[][] runs = [["x y x a", "b y z"], ["z z c w", "x"]];
+        var example = Sluice.Examples.ExampleCatalog.Find("RecoverableNetworkWordCount")!;
+
+        // A directory where the sink's commit file goes: the append is written, its commit fails on every attempt.
+        Directory.CreateDirectory(output + ".commit.tmp");
+        using (var server = new Sluice.Tests.Sources.TestLineServer())
+        {
+            server.Next(s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", runs[0]) + "\n")));
+            var runner = new Sluice.Tests.Examples.ExampleRunner(example, "127.0.0.1", server.Port.ToString(), Checkpoint, output);
+            var waits = RecordRetryWaits(runner.Context);
+            Wait.Until(() => runner.Context.ReceiverTracker.StoredRecords >= runs[0].Length, "every line stored");
+            runner.Clock.SetTime(1000);
+            var e = Assert.Throws<AggregateException>(() => runner.Wait()).InnerException;
+            Assert.IsType<StreamingQueryException>(e);
+            Assert.Contains($"{output}.commit.tmp", e.Message);
+            Assert.Contains("batch 1000 ms is not committed", e.Message);
+            Assert.Equal(3, waits.Count);
+
+            // Disposing waits for the run, which ended with that error.
+            Assert.Throws<AggregateException>(runner.Dispose);
+        }
+
+        // The attempts left their text past the committed length; the restart cuts it off and writes each batch once.
+        Directory.Delete(output + ".commit.tmp");
+        using (var server = new Sluice.Tests.Sources.TestLineServer())
+        {
+            server.Next(s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", runs[1]) + "\n")));
+            using var runner = new Sluice.Tests.Examples.ExampleRunner(example, "127.0.0.1", server.Port.ToString(), Checkpoint, output);
+            Wait.Until(() => File.Exists(output + ".commit"), "batch 1000 written by the restart");
+            Wait.Until(() => runner.Context.ReceiverTracker.StoredRecords >= runs[1].Length, "every line stored");
+            runner.Clock.SetTime(2000);
+            Assert.Equal(0, runner.StopAndWait());
+        }
+
+        static Dictionary<string, int> Counts(IEnumerable<string> lines) =>
+            lines.SelectMany(l => l.Split(' ')).Where(w => w is not ("a" or "b" or "c")).GroupBy(w => w).ToDictionary(g => g.Key, g => g.Count());
+        static Dictionary<string, int> Parse(string line) =>
+            System.Text.RegularExpressions.Regex.Matches(line, @"\((\w+),(\d+)\)").ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value));
+
+        var written = File.ReadAllLines(output);
+        Assert.StartsWith("Counts at time 1000 ms [", written[0]);
+        Assert.Equal(Counts(runs[0]).OrderBy(kv => kv.Key), Parse(written[0]).OrderBy(kv => kv.Key));
+        Assert.Equal(written.Length, written.Select(l => l.Split(" [")[0]).Distinct().Count());
+        var later = written.Skip(1).SelectMany(l => Parse(l)).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
+        Assert.Equal(Counts(runs[1]).OrderBy(kv => kv.Key), later.OrderBy(kv => kv.Key));
+    }
+
     [RootFact(Timeout = 180_000)]
     public async Task AFullFileSystemStopsTheContextAndAfterSpaceIsFreedTheRestartWritesEveryBatchOnce()
     {
