@@ -254,9 +254,9 @@ internal sealed class JobScheduler
 
     private TimeSpan Backoff(int attempt)
     {
-        // 1, 2, 4, … times the configured backoff, capped; the shift is bounded so the product cannot overflow.
-        var delay = _retryBackoff * (1L << Math.Min(attempt - 1, 30));
-        return delay > _maxRetryBackoff ? _maxRetryBackoff : delay;
+        // 1, 2, 4, … times the configured backoff, capped; in doubles, so that many retries cannot overflow a TimeSpan.
+        double ms = _retryBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        return ms >= _maxRetryBackoff.TotalMilliseconds ? _maxRetryBackoff : TimeSpan.FromMilliseconds(ms);
     }
 
     private void OnFinalFailure(JobSet set, Job job, Exception error, int attempts)
@@ -285,6 +285,11 @@ internal sealed class JobScheduler
         // The batch stays pending, so no checkpoint records it complete and no later batch commits before it.
         MarkFailed(set, job);
         string why = _skipFailedOutputs ? "; it reads state carried from batch to batch, so the batch cannot be skipped" : "";
+        if (IsRecordFailure(error))
+        {
+            why += " (the record fails again then, unless that operator sets it aside with OnError(ErrorPolicy.DeadLetter))";
+        }
+
         _ssc.ReportError(new JobFailedException($"{message}{why}; batch {job.Time} is not committed and runs again when the program restarts from its checkpoint", error));
     }
 

@@ -347,7 +347,10 @@ public abstract class DStream<T> : DStreamBase
     /// </summary>
     public void ForeachBatch(Action<Rdd<T>, Time> action) => ForeachRDD(action, "ForeachBatch");
 
-    /// <summary>Writes every batch to <paramref name="sink"/> exactly once: a batch the sink has committed is skipped.</summary>
+    /// <summary>
+    /// Writes every batch to <paramref name="sink"/> exactly once: a batch the sink has committed is skipped. Batches are
+    /// written in batch-time order even with several concurrent jobs, and none after one whose write failed.
+    /// </summary>
     public void ForeachBatch(TransactionalSink<T> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);

@@ -177,6 +177,20 @@ public sealed class BadRecordTests : IDisposable
         Assert.Equal(1, views!.DeadLetterCount);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task AMapWithStateFunctionThatThrowsNamesTheOperatorAndTheRecord()
+    {
+        await Task.Yield();
+        using var h = StreamingHarness.Recoverable(Checkpoint, ssc => ssc.TextFileStream(Input, newFilesOnly: false).Map(l => (l, 1))
+            .MapWithState(StateSpec.Function<string, int, int, int>((key, one, state) => key == "bad" ? throw new ArgumentException("no bad keys") : one.GetValueOrDefault(0)))
+            .Print());
+        h.Start();
+        File.WriteAllLines(Path.Combine(Input, "1.txt"), ["good", "bad"]);
+        h.Clock.SetTime(1000);
+        var e = Assert.Throws<StreamingQueryException>(() => h.Context.AwaitTerminationOrTimeout(Wait.Limit));
+        Assert.Matches(@"MapWithStateRdd\[\d+\] of MapWithStateDStream\[\d+\] threw on record '\(bad,1\)': ArgumentException: no bad keys", e.Message);
+    }
+
     [Fact]
     public void APolicyIsOnlyForPerRecordOperatorsAndDeadLettersNeedsIt()
     {
