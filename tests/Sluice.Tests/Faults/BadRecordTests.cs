@@ -230,6 +230,21 @@ public sealed class BadRecordTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task PageViewStatsWithDeadLettersPrintsTheBadLineAndGoesOn()
+    {
+        await Task.Yield();
+        File.WriteAllLines(Path.Combine(Input, "views.txt"), ["u1,p1,10", BadLine, "u2,p2,3", "u1,p2,5"]);
+        using var runner = new Sluice.Tests.Examples.ExampleRunner(Sluice.Examples.ExampleCatalog.Find("PageViewStats")!, Input, Checkpoint, "--dead-letters");
+        runner.RunBatchAt(1000);
+        Assert.Equal(0, runner.StopAndWait());
+        string printed = runner.Output.ToString();
+        Assert.Matches(@"dead letter: 'u1,p1,notanumber' \(FormatException: .*\) at MappedDStream\[\d+\]", printed);
+        Assert.Contains("(u1,15)", printed);
+        Assert.Contains("(u2,3)", printed);
+        Assert.Contains("(p2,2)", printed);
+    }
+
     [Collection(ChildProcessCollection.Name)]
     public sealed class Cli : IDisposable
     {
