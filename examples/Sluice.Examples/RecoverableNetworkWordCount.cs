@@ -7,7 +7,9 @@ namespace Sluice.Examples;
 /// Spark's RecoverableNetworkWordCount: word counts per batch of text from a TCP server, with the words a, b and c
 /// excluded (and counted as dropped), appended to an output file as <c>Counts at time &lt;ms&gt; [(word,count), …]</c>.
 /// Restarted with the same checkpoint directory it continues where it stopped; unlike Spark's, the file gets each
-/// batch exactly once, because the append goes through a transactional sink keyed by batch time.
+/// batch exactly once, because the append goes through a transactional sink keyed by batch time. When the append fails
+/// (a full disk) it is retried, then the program stops with the error; restarted once the cause is gone, it writes the
+/// batches it could not, from the received data kept in the write-ahead log (on by default here).
 /// </summary>
 public static class RecoverableNetworkWordCount
 {
@@ -21,6 +23,9 @@ public static class RecoverableNetworkWordCount
         string checkpoint = args[2];
         string outputPath = args[3];
         long dropped = 0;
+
+        // Without the log, the lines of a batch whose output failed would be gone by the restart that should write them.
+        env.Conf.SetIfMissing(Configuration.ConfigKeys.WalEnable, "true");
         using var ssc = StreamingContext.GetOrCreate(checkpoint, () =>
         {
             var context = env.CreateContext("RecoverableNetworkWordCount", TimeSpan.FromSeconds(1));

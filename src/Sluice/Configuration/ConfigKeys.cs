@@ -13,8 +13,20 @@ public static class ConfigKeys
     public const string BlockInterval = "sluice.streaming.blockInterval";
     /// <summary>How many jobs run at once.</summary>
     public const string ConcurrentJobs = "sluice.streaming.concurrentJobs";
-    /// <summary>Stop the context and rethrow from AwaitTermination when a job fails.</summary>
+    /// <summary>Deprecated form of <see cref="OutputOnFailure"/>, read only when that key is not set: true is stop, false is skip.</summary>
     public const string StopOnJobFailure = "sluice.streaming.stopOnJobFailure";
+    /// <summary>Times a failed output operation is run again before it counts as failed (0: no retry).</summary>
+    public const string OutputMaxRetries = "sluice.streaming.output.maxRetries";
+    /// <summary>Wait before the first retry of a failed output operation; doubled for each further retry.</summary>
+    public const string OutputRetryBackoff = "sluice.streaming.output.retryBackoff";
+    /// <summary>Longest wait between two retries of an output operation.</summary>
+    public const string OutputMaxRetryBackoff = "sluice.streaming.output.maxRetryBackoff";
+    /// <summary>
+    /// What an output operation that still fails after its retries does: stop (the context stops with the error and the
+    /// batch stays uncommitted, so a restart runs it again) or skip (Spark's behaviour: report it and go on; the batch's
+    /// output is lost). A failure in a stream that carries state across batches stops the context either way.
+    /// </summary>
+    public const string OutputOnFailure = "sluice.streaming.output.onFailure";
     /// <summary>Make SIGTERM stop gracefully.</summary>
     public const string StopGracefullyOnShutdown = "sluice.streaming.stopGracefullyOnShutdown";
     /// <summary>Attempts of a task before its job fails.</summary>
@@ -63,7 +75,11 @@ public static class ConfigKeys
         new(AppName, ConfigKind.String, "sluice", "application name"),
         new(BlockInterval, ConfigKind.Duration, "200ms", "interval at which receivers cut blocks"),
         new(ConcurrentJobs, ConfigKind.Int, "1", "jobs that run at once"),
-        new(StopOnJobFailure, ConfigKind.Bool, "false", "stop and rethrow from AwaitTermination when a job fails"),
+        new(StopOnJobFailure, ConfigKind.Bool, null, "deprecated: sluice.streaming.output.onFailure=stop (true) or skip (false)"),
+        new(OutputMaxRetries, ConfigKind.Int, "3", "retries of a failed output operation"),
+        new(OutputRetryBackoff, ConfigKind.Duration, "1s", "wait before the first retry of an output operation, doubled for each next one"),
+        new(OutputMaxRetryBackoff, ConfigKind.Duration, "30s", "longest wait between retries of an output operation"),
+        new(OutputOnFailure, ConfigKind.String, "stop", "an output that still fails: stop the context, or skip the batch's output (Spark's behaviour)", ["stop", "skip"]),
         new(StopGracefullyOnShutdown, ConfigKind.Bool, "false", "SIGTERM stops gracefully"),
         new(TaskMaxFailures, ConfigKind.Int, "4", "attempts of a task before its job fails"),
         new(DefaultParallelism, ConfigKind.Int, null, "default shuffle partitions (default: the executor's cores)"),

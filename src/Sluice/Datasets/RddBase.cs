@@ -40,6 +40,12 @@ public abstract class RddBase
     /// <summary>The operator that made this dataset, for lineage output.</summary>
     public virtual string OperatorName => GetType().Name.Split('`')[0];
 
+    /// <summary>The stream that made this dataset (such as <c>MappedDStream[3]</c>), when a stream did.</summary>
+    internal string? Origin { get; set; }
+
+    /// <summary>The operator and the stream that made it, for error messages.</summary>
+    internal string OperatorDescription => Origin is null ? ToString() : $"{this} of {Origin}";
+
     /// <summary>Drops every cached partition of this dataset; later reads recompute from lineage.</summary>
     public void Unpersist()
     {

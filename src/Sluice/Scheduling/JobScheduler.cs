@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Sluice.Configuration;
+using Sluice.Datasets;
 using Sluice.Monitoring;
 using Sluice.Streaming;
 
@@ -7,7 +8,9 @@ namespace Sluice.Scheduling;
 
 /// <summary>
 /// Runs the jobs of submitted batches, <c>sluice.streaming.concurrentJobs</c> at a time in batch-time order, and emits
-/// listener events; completed batches are reported in batch-time order even when they finish out of order.
+/// listener events; completed batches are reported, and their outputs recorded in the commit log, in batch-time order
+/// even when they finish out of order. A failed output is retried with a doubling backoff; when it still fails, the
+/// context stops and the batch stays pending (uncommitted), unless <c>sluice.streaming.output.onFailure=skip</c>.
 /// </summary>
 internal sealed class JobScheduler
 {
@@ -15,14 +18,26 @@ internal sealed class JobScheduler
     private readonly BlockingCollection<(JobSet Set, Job Job)> _queue = new();
     private readonly SortedDictionary<Time, JobSet> _pending = [];
     private readonly Thread[] _threads;
-    private readonly bool _stopOnJobFailure;
+    private readonly int _maxRetries;
+    private readonly TimeSpan _retryBackoff;
+    private readonly TimeSpan _maxRetryBackoff;
+    private readonly bool _skipFailedOutputs;
+    private readonly CancellationTokenSource _stopping = new();
     private volatile bool _discard;
+    private volatile bool _failed;
 
     public JobScheduler(StreamingContext ssc)
     {
         _ssc = ssc;
-        _stopOnJobFailure = ssc.Conf.GetBool(ConfigKeys.StopOnJobFailure);
-        int concurrent = ssc.Conf.GetInt(ConfigKeys.ConcurrentJobs, 1);
+        var conf = ssc.Conf;
+        _maxRetries = Math.Max(0, conf.GetInt(ConfigKeys.OutputMaxRetries, 3));
+        _retryBackoff = conf.GetDuration(ConfigKeys.OutputRetryBackoff, TimeSpan.FromSeconds(1));
+        _maxRetryBackoff = conf.GetDuration(ConfigKeys.OutputMaxRetryBackoff, TimeSpan.FromSeconds(30));
+        _skipFailedOutputs = conf.Contains(ConfigKeys.OutputOnFailure) || !conf.Contains(ConfigKeys.StopOnJobFailure)
+            ? string.Equals(conf.Get(ConfigKeys.OutputOnFailure, "stop").Trim(), "skip", StringComparison.OrdinalIgnoreCase)
+            : !conf.GetBool(ConfigKeys.StopOnJobFailure);
+        RetryWait = WaitOnClock;
+        int concurrent = conf.GetInt(ConfigKeys.ConcurrentJobs, 1);
         _threads = new Thread[concurrent];
         for (int i = 0; i < concurrent; i++)
         {
@@ -31,6 +46,9 @@ internal sealed class JobScheduler
     }
 
     public event Action<Time>? BatchCompleted;
+
+    /// <summary>Waits out a retry backoff; false when the context stops first. The context's clock by default; tests may replace it.</summary>
+    internal Func<TimeSpan, CancellationToken, bool> RetryWait { get; set; }
 
     public bool IsJobThread => Array.IndexOf(_threads, Thread.CurrentThread) >= 0;
 
@@ -45,7 +63,7 @@ internal sealed class JobScheduler
         }
     }
 
-    /// <summary>Batches submitted and not yet completed.</summary>
+    /// <summary>Batches submitted and not yet completed (a batch whose output failed stays here: a restart runs it again).</summary>
     public IReadOnlyList<Time> PendingTimes
     {
         get
@@ -101,6 +119,12 @@ internal sealed class JobScheduler
             _discard = true;
         }
 
+        _stopping.Cancel();
+        lock (_pending)
+        {
+            Monitor.PulseAll(_pending);
+        }
+
         _queue.CompleteAdding();
         foreach (var t in _threads)
         {
@@ -111,11 +135,12 @@ internal sealed class JobScheduler
         }
     }
 
+    /// <summary>Waits until every submitted batch has completed, or one has failed for good (it never will).</summary>
     public void WaitForPendingBatches()
     {
         lock (_pending)
         {
-            while (_pending.Count > 0)
+            while (_pending.Count > 0 && !_failed && !_discard)
             {
                 Monitor.Wait(_pending);
             }
@@ -131,12 +156,29 @@ internal sealed class JobScheduler
                 continue;
             }
 
-            Run(set, job);
+            try
+            {
+                Run(set, job);
+            }
+            catch (Exception e)
+            {
+                // The scheduler's own failure (a listener event, the commit log): the context stops rather than the process.
+                MarkFailed(set, job);
+                _ssc.ReportError(new InvalidOperationException($"job scheduler failed on batch {set.Time}: {e.Message}", e));
+            }
         }
     }
 
     private void Run(JobSet set, Job job)
     {
+        if (job.Ordered && !WaitForEarlierOutputs(set.Time, job.OutputOpId))
+        {
+            // The same output of an earlier batch failed: committing this one first would make a restart skip that one.
+            job.NotRun(new InvalidOperationException($"not run: {job.Name} of an earlier batch failed"));
+            MarkFailed(set, job);
+            return;
+        }
+
         long start = _ssc.Clock.GetTimeMillis();
         job.StartTime = start;
         bool first = false;
@@ -157,21 +199,25 @@ internal sealed class JobScheduler
 
         var startedOp = job.ToInfo();
         _ssc.ListenerBus.Post(l => l.OnOutputOperationStarted(startedOp));
-        job.Run();
+        lock (_pending)
+        {
+            job.State = JobState.Running;
+        }
+
+        int attempts = RunWithRetries(job);
         job.EndTime = _ssc.Clock.GetTimeMillis();
         var completedOp = job.ToInfo();
         _ssc.ListenerBus.Post(l => l.OnOutputOperationCompleted(completedOp));
-        if (job.Error is null)
-        {
-            _ssc.CommitLog?.Commit(job.Time.Milliseconds, job.OutputOpId);
-        }
-
         if (job.Error is { } error)
         {
-            Log.Error($"job for batch {job.Time} ({job.Description}) failed", error);
-            if (_stopOnJobFailure)
+            OnFinalFailure(set, job, error, attempts);
+        }
+        else
+        {
+            lock (_pending)
             {
-                _ssc.ReportError(new JobFailedException($"output operation {job.OutputOpId} ({job.Name}) of batch {job.Time} failed: {error.Message}", error));
+                job.State = JobState.Succeeded;
+                Monitor.PulseAll(_pending);
             }
         }
 
@@ -181,8 +227,128 @@ internal sealed class JobScheduler
             {
                 set.ProcessingEndTime = _ssc.Clock.GetTimeMillis();
             }
+        }
 
-            CompleteInOrder();
+        CompleteInOrder();
+    }
+
+    /// <summary>Runs the job, and again after a doubling backoff while it fails; returns the attempts made.</summary>
+    private int RunWithRetries(Job job)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            job.Run();
+            if (job.Error is not { } error || attempt > _maxRetries || _discard || IsRecordFailure(error))
+            {
+                return attempt;
+            }
+
+            var delay = Backoff(attempt);
+            Log.Warn($"{Describe(job)} failed (attempt {attempt} of {_maxRetries + 1}), retrying in {delay.TotalMilliseconds} ms: {RootMessage(error)}");
+            if (!RetryWait(delay, _stopping.Token))
+            {
+                return attempt;
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        // 1, 2, 4, … times the configured backoff, capped; in doubles, so that many retries cannot overflow a TimeSpan.
+        double ms = _retryBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        return ms >= _maxRetryBackoff.TotalMilliseconds ? _maxRetryBackoff : TimeSpan.FromMilliseconds(ms);
+    }
+
+    private void OnFinalFailure(JobSet set, Job job, Exception error, int attempts)
+    {
+        string tried = attempts > 1 ? $" after {attempts} attempts" : "";
+        string message = $"{Describe(job)} failed{tried}: {error.Message}";
+        if (_discard)
+        {
+            Log.Warn($"{message}; the context is stopping, so batch {job.Time} stays uncommitted and runs again after a restart");
+            MarkFailed(set, job);
+            return;
+        }
+
+        if (_skipFailedOutputs && !job.DependsOnState)
+        {
+            Log.Error($"{message}; its output for this batch is skipped (sluice.streaming.output.onFailure=skip)");
+            lock (_pending)
+            {
+                job.State = JobState.Skipped;
+                Monitor.PulseAll(_pending);
+            }
+
+            return;
+        }
+
+        // The batch stays pending, so no checkpoint records it complete and no later batch commits before it.
+        MarkFailed(set, job);
+        string why = _skipFailedOutputs ? "; it reads state carried from batch to batch, so the batch cannot be skipped" : "";
+        if (IsRecordFailure(error))
+        {
+            why += " (the record fails again then, unless that operator sets it aside with OnError(ErrorPolicy.DeadLetter))";
+        }
+
+        _ssc.ReportError(new JobFailedException($"{message}{why}; batch {job.Time} is not committed and runs again when the program restarts from its checkpoint", error));
+    }
+
+    private void MarkFailed(JobSet set, Job job)
+    {
+        lock (_pending)
+        {
+            job.State = JobState.Failed;
+            set.Failed = true;
+            _failed = true;
+            Monitor.PulseAll(_pending);
+        }
+    }
+
+    /// <summary>Waits until the same output of every earlier pending batch has succeeded (or been skipped); false when one failed or the context stops.</summary>
+    private bool WaitForEarlierOutputs(Time time, int outputOpId)
+    {
+        lock (_pending)
+        {
+            while (true)
+            {
+                if (_discard)
+                {
+                    return false;
+                }
+
+                bool ready = true;
+                foreach (var (t, earlier) in _pending)
+                {
+                    if (t >= time)
+                    {
+                        break;
+                    }
+
+                    var previous = earlier.JobOf(outputOpId);
+                    if (previous is null)
+                    {
+                        continue;
+                    }
+
+                    if (previous.State == JobState.Failed)
+                    {
+                        return false;
+                    }
+
+                    if (previous.State is JobState.Waiting or JobState.Running)
+                    {
+                        ready = false;
+                        break;
+                    }
+                }
+
+                if (ready)
+                {
+                    return true;
+                }
+
+                Monitor.Wait(_pending);
+            }
         }
     }
 
@@ -191,18 +357,35 @@ internal sealed class JobScheduler
         var done = new List<JobSet>();
         lock (_pending)
         {
-            while (_pending.Count > 0)
+            foreach (var (_, set) in _pending)
             {
-                var head = _pending.First();
-                var set = head.Value;
+                // A failed batch holds back every later one: none is recorded complete or committed before it.
+                if (set.Failed)
+                {
+                    break;
+                }
+
+                foreach (var job in set.Jobs)
+                {
+                    if (job.State == JobState.Succeeded && !job.Committed)
+                    {
+                        _ssc.CommitLog?.Commit(job.Time.Milliseconds, job.OutputOpId);
+                        job.Committed = true;
+                    }
+                }
+
                 bool complete = set.Jobs.Count == 0 ? set.ProcessingEndTime is not null : set.HasCompleted && set.ProcessingEndTime is not null;
                 if (!complete)
                 {
                     break;
                 }
 
-                _pending.Remove(head.Key);
                 done.Add(set);
+            }
+
+            foreach (var set in done)
+            {
+                _pending.Remove(set.Time);
             }
 
             // Events are posted under the lock so that two job threads cannot reorder completions.
@@ -220,4 +403,36 @@ internal sealed class JobScheduler
             BatchCompleted?.Invoke(set.Time);
         }
     }
+
+    private bool WaitOnClock(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            var clock = _ssc.Clock;
+            clock.WaitTillTime(clock.GetTimeMillis() + (long)delay.TotalMilliseconds, stop);
+            return !stop.IsCancellationRequested;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static string Describe(Job job) => $"output operation {job.OutputOpId} ({job.Name}) of batch {job.Time}";
+
+    /// <summary>A function that threw on a record throws again on the same record: retrying the output cannot help.</summary>
+    private static bool IsRecordFailure(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is RecordProcessingException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string RootMessage(Exception error) => $"{error.GetType().Name}: {error.Message}";
 }

@@ -22,6 +22,23 @@ internal sealed class JobSet(Time time, IReadOnlyList<Job> jobs, IReadOnlyDictio
 
     public bool HasCompleted => Volatile.Read(ref _remaining) == 0;
 
+    /// <summary>True once a job of this batch failed and stopped the context: the batch never completes.</summary>
+    public bool Failed { get; set; }
+
+    /// <summary>The job of output operation <paramref name="outputOpId"/>, or null when the batch has none (committed before a restart).</summary>
+    public Job? JobOf(int outputOpId)
+    {
+        foreach (var job in Jobs)
+        {
+            if (job.OutputOpId == outputOpId)
+            {
+                return job;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Marks one job done; true for the last one.</summary>
     public bool JobDone() => Interlocked.Decrement(ref _remaining) == 0;
 

@@ -48,6 +48,7 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
             Directory.CreateDirectory(directory);
         }
 
+        long length;
         using (var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.Write))
         {
             if (file.Length < _committedLength)
@@ -63,16 +64,19 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
             }
 
             file.Flush(flushToDisk: true);
-            _committedLength = file.Length;
+            length = file.Length;
         }
 
+        // The new length counts as committed only once the commit file says so: a write that fails before (a full disk)
+        // is cut off by the next attempt, which would otherwise keep it and append the batch a second time.
         string temporary = CommitPath + ".tmp";
         using (var commit = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
-            commit.Write(Encoding.ASCII.GetBytes($"{batchTime.Milliseconds} {_committedLength}\n"));
+            commit.Write(Encoding.ASCII.GetBytes($"{batchTime.Milliseconds} {length}\n"));
             commit.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, CommitPath, overwrite: true);
+        _committedLength = length;
     }
 }

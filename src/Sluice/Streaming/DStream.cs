@@ -47,6 +47,7 @@ public abstract class DStream<T> : DStreamBase
             return null;
         }
 
+        rdd.Origin ??= ToString();
         if (StorageLevel.IsValid && !rdd.StorageLevel.IsValid)
         {
             rdd.Persist(StorageLevel);
@@ -201,6 +202,21 @@ public abstract class DStream<T> : DStreamBase
     /// <summary>Keeps the records for which <paramref name="predicate"/> is true.</summary>
     public DStream<T> Filter(Func<T, bool> predicate) => new FilteredDStream<T>(this, predicate);
 
+    /// <summary>
+    /// What this operator (Map, FlatMap or Filter) does with a record its function throws on: fail the batch, naming the
+    /// operator and the record (<see cref="ErrorPolicy.Fail"/>, the default), or leave the record out, count it and send it
+    /// to <see cref="DeadLetters"/> (<see cref="ErrorPolicy.DeadLetter"/>). Returns this stream.
+    /// </summary>
+    public virtual DStream<T> OnError(ErrorPolicy policy) =>
+        throw new NotSupportedException($"{this}: OnError applies to Map, FlatMap and Filter, the operators that call a function per record");
+
+    /// <summary>Every batch, the records this operator's function threw on, with the error and the operator; needs <c>OnError(ErrorPolicy.DeadLetter)</c>.</summary>
+    public virtual DStream<DeadLetter> DeadLetters() =>
+        throw new NotSupportedException($"{this}: DeadLetters applies to Map, FlatMap and Filter with OnError(ErrorPolicy.DeadLetter)");
+
+    /// <summary>Records this operator sent to its dead letters since the context started.</summary>
+    public virtual long DeadLetterCount => 0;
+
     /// <summary>Applies <paramref name="f"/> to each whole partition of each batch.</summary>
     public DStream<TResult> MapPartitions<TResult>(Func<IEnumerable<T>, IEnumerable<TResult>> f, bool preservesPartitioning = false) =>
         new MapPartitionedDStream<T, TResult>(this, f, preservesPartitioning);
@@ -331,11 +347,14 @@ public abstract class DStream<T> : DStreamBase
     /// </summary>
     public void ForeachBatch(Action<Rdd<T>, Time> action) => ForeachRDD(action, "ForeachBatch");
 
-    /// <summary>Writes every batch to <paramref name="sink"/> exactly once: a batch the sink has committed is skipped.</summary>
+    /// <summary>
+    /// Writes every batch to <paramref name="sink"/> exactly once: a batch the sink has committed is skipped. Batches are
+    /// written in batch-time order even with several concurrent jobs, and none after one whose write failed.
+    /// </summary>
     public void ForeachBatch(TransactionalSink<T> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        ForeachRDD(sink.Write, "ForeachBatch");
+        _ = new ForEachDStream<T>(this, sink.Write, "ForeachBatch", ordered: true);
     }
 
     /// <summary>Prints the first <paramref name="num"/> records of every batch in Spark's format.</summary>

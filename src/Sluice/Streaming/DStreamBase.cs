@@ -40,6 +40,9 @@ public abstract class DStreamBase
     /// <summary>True for operators whose state must be checkpointed.</summary>
     internal virtual bool MustCheckpoint => false;
 
+    /// <summary>True for operators whose batches depend on earlier batches (state, windows): a failed batch cannot be skipped.</summary>
+    internal virtual bool CarriesState => MustCheckpoint;
+
     /// <summary>The time before the first batch; every valid batch time is zero time plus a multiple of the slide.</summary>
     internal Time? ZeroTime { get; private set; }
 

@@ -475,6 +475,7 @@ public sealed class StreamingContext : IDisposable
     {
         Interlocked.CompareExchange(ref _error, error, null);
         Log.Error("streaming context is stopping on error", error);
+        Log.Debug($"the error that stops the streaming context: {error}");
         new Thread(() => Stop(stopSluiceContext: _ownsSluiceContext)) { IsBackground = true, Name = "sluice-stop-on-error" }.Start();
     }
 

@@ -60,7 +60,7 @@ public class FaultToleranceTests
         Assert.Equal(expectedAttempts, attempts);
         Assert.Contains($"failed {expectedAttempts} times", e.Message);
         Assert.Contains("task 1", e.Message);
-        Assert.IsType<FormatException>(e.InnerException);
+        Assert.IsType<FormatException>(Assert.IsType<RecordProcessingException>(e.InnerException).InnerException);
 
         // The context still runs jobs after a failed one.
         Assert.Equal(45, sc.Parallelize(Enumerable.Range(0, 10), 2).Reduce((a, b) => a + b));

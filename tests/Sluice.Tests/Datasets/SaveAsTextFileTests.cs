@@ -90,7 +90,7 @@ public sealed class SaveAsTextFileTests : DatasetTest
         string target = Path.Combine(_root, "failed");
         var error = Assert.Throws<JobFailedException>(() =>
             Sc.Parallelize(data, partitions).Map(x => x == poison ? throw new InvalidDataException($"cannot write {x}") : x).SaveAsTextFile(target));
-        Assert.IsType<InvalidDataException>(error.InnerException);
+        Assert.IsType<InvalidDataException>(Assert.IsType<RecordProcessingException>(error.InnerException).InnerException);
 
         Assert.False(Directory.Exists(target));
         Assert.Empty(Directory.GetFileSystemEntries(_root));

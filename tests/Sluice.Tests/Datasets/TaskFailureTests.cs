@@ -128,7 +128,10 @@ public sealed class TaskFailureTests : DatasetTest
         Assert.Contains("stage", error.Message);
         Assert.Contains("failed 4 times", error.Message);
         Assert.Contains($"record {target} is poison", error.Message);
-        Assert.Same(lastThrown, error.InnerException);
+        // The task's failure names the operator and the record; the function's own exception is inside it.
+        var failure = Assert.IsType<RecordProcessingException>(error.InnerException);
+        Assert.Equal(target.ToString(System.Globalization.CultureInfo.InvariantCulture), failure.Record);
+        Assert.Same(lastThrown, failure.InnerException);
 
         // The context survives a failed job.
         Assert.Equal(Data.LongLength, Sc.Parallelize(Data, 4).Count());
@@ -146,7 +149,7 @@ public sealed class TaskFailureTests : DatasetTest
         Assert.Equal(4, attempts);
         Assert.Contains("task 0", error.Message);
         Assert.Contains("failed 4 times", error.Message);
-        var inner = Assert.IsType<FormatException>(error.InnerException);
+        var inner = Assert.IsType<FormatException>(Assert.IsType<RecordProcessingException>(error.InnerException).InnerException);
         Assert.Equal("attempt 4", inner.Message);
     }
 

@@ -170,7 +170,7 @@ public class BatchGenerationDetailTests
     [Fact]
     public void AFailingOutputOperationIsReportedAndTheNextBatchStillRuns()
     {
-        using var h = new StreamingHarness();
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
         var listener = new RecordingListener();
         h.Context.AddStreamingListener(listener);
         var ran = new ConcurrentQueue<long>();
@@ -205,7 +205,7 @@ public class BatchGenerationDetailTests
     [Fact]
     public void AFailingTaskFailsItsBatchWithTheTaskErrorAndTheStreamGoesOn()
     {
-        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.TaskMaxFailures, "2"));
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.TaskMaxFailures, "2").Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
         var queue = new Queue<Rdd<int>>();
         queue.Enqueue(h.Context.SluiceContext.Parallelize(new[] { 1, 2, 3, 0, 5 }, 2));
         queue.Enqueue(h.Context.SluiceContext.Parallelize(new[] { 1, 2, 3 }, 2));
@@ -226,7 +226,7 @@ public class BatchGenerationDetailTests
     [Fact]
     public void WithStopOnJobFailureAwaitTerminationRethrowsTheJobError()
     {
-        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.StopOnJobFailure, "true"));
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.StopOnJobFailure, "true").Set(ConfigKeys.OutputMaxRetries, "0"));
         h.Context.QueueStream(new Queue<Rdd<int>>()).ForeachRDD((_, t) => throw new InvalidOperationException($"boom at {t}"));
         h.Start();
 
@@ -262,7 +262,7 @@ public class BatchGenerationDetailTests
     [Fact]
     public void WithoutStopOnJobFailureAwaitTerminationDoesNotThrow()
     {
-        using var h = new StreamingHarness();
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.StopOnJobFailure, "false").Set(ConfigKeys.OutputMaxRetries, "0"));
         h.Context.QueueStream(new Queue<Rdd<int>>()).ForeachRDD((_, t) => throw new InvalidOperationException($"boom at {t}"));
         h.Start();
 

@@ -58,7 +58,7 @@ public class BatchGenerationTests
     public async Task AFailingJobIsReportedAndTheStreamGoesOn()
     {
         await Task.Yield();
-        using var h = new StreamingHarness();
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
         var failed = new List<OutputOperationInfo>();
         h.Context.AddStreamingListener(new OnOutput(o => { lock (failed) { failed.Add(o); } }));
         int ran = 0;
@@ -88,7 +88,7 @@ public class BatchGenerationTests
     public async Task StopOnJobFailureRethrowsFromAwaitTermination()
     {
         await Task.Yield();
-        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.StopOnJobFailure, "true"));
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.StopOnJobFailure, "true").Set(ConfigKeys.OutputMaxRetries, "0"));
         h.Context.QueueStream(new Queue<Rdd<int>>()).ForeachRDD(_ => throw new InvalidDataException("fatal for this app"));
         h.Start();
         h.Clock.Advance(h.BatchMillis);

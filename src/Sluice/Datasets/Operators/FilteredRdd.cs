@@ -7,23 +7,54 @@ internal sealed class FilteredRdd<T>(Rdd<T> parent, Func<T, bool> predicate) : N
 {
     public override Partitioner? Partitioner => Parent.Partitioner;
 
-    internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink) =>
-        Parent.Iterate(partition, task, new Sink(predicate, sink));
+    /// <summary>Where records the predicate throws on go instead of failing the task; null to fail it.</summary>
+    internal BatchRecordErrors? DeadLetters { get; init; }
 
-    private sealed class Sink(Func<T, bool> predicate, IChunkSink<T> next) : IChunkSink<T>
+    internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink)
+    {
+        var filtering = new Sink(this, predicate, sink);
+        Parent.Iterate(partition, task, filtering);
+        if (filtering.Errors is { } errors)
+        {
+            DeadLetters!.Publish(partition, errors);
+        }
+    }
+
+    private sealed class Sink(FilteredRdd<T> owner, Func<T, bool> predicate, IChunkSink<T> next) : IChunkSink<T>
     {
         private T[]? _buffer;
+
+        public PartitionErrors? Errors { get; private set; }
 
         public void Accept(ReadOnlySpan<T> chunk)
         {
             var output = Chunks.Ensure(ref _buffer, chunk.Length);
+            int i = 0;
             int n = 0;
-            for (int i = 0; i < chunk.Length; i++)
+            while (true)
             {
-                T item = chunk[i];
-                if (predicate(item))
+                try
                 {
-                    output[n++] = item;
+                    for (; i < chunk.Length; i++)
+                    {
+                        T item = chunk[i];
+                        if (predicate(item))
+                        {
+                            output[n++] = item;
+                        }
+                    }
+
+                    break;
+                }
+                catch (Exception e)
+                {
+                    if (owner.DeadLetters is null)
+                    {
+                        throw RecordProcessingException.For(owner, chunk[i], e);
+                    }
+
+                    (Errors ??= new PartitionErrors()).Add(chunk[i], e);
+                    i++;
                 }
             }
 

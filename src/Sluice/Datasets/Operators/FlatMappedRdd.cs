@@ -6,47 +6,97 @@ namespace Sluice.Datasets.Operators;
 internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerable<TResult>> flatMap)
     : NarrowRdd<T, TResult>(parent)
 {
-    internal override void Compute(int partition, TaskContext task, IChunkSink<TResult> sink) =>
-        Parent.Iterate(partition, task, new Sink(flatMap, sink));
+    /// <summary>Where records the function throws on go instead of failing the task; null to fail it.</summary>
+    internal BatchRecordErrors? DeadLetters { get; init; }
 
-    private sealed class Sink(Func<T, IEnumerable<TResult>> flatMap, IChunkSink<TResult> next) : IChunkSink<T>
+    internal override void Compute(int partition, TaskContext task, IChunkSink<TResult> sink)
+    {
+        var flatMapping = new Sink(this, flatMap, sink);
+        Parent.Iterate(partition, task, flatMapping);
+        if (flatMapping.Errors is { } errors)
+        {
+            DeadLetters!.Publish(partition, errors);
+        }
+    }
+
+    private sealed class Sink(FlatMappedRdd<T, TResult> owner, Func<T, IEnumerable<TResult>> flatMap, IChunkSink<TResult> next) : IChunkSink<T>
     {
         private readonly TResult[] _buffer = new TResult[Chunks.Size];
+
+        public PartitionErrors? Errors { get; private set; }
 
         public void Accept(ReadOnlySpan<T> chunk)
         {
             var output = _buffer;
             int n = 0;
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                var produced = flatMap(chunk[i]);
+            int i = 0;
 
-                // Arrays (string.Split, for one) are copied without an enumerator.
-                if (produced is TResult[] array)
+            // Where the current record's output starts in the buffer; -1 once part of it went downstream (it cannot be taken back).
+            int recordStart = 0;
+
+            // A full buffer goes on inside the loop: what the next operators throw is theirs, not this function's.
+            bool downstream = false;
+            while (true)
+            {
+                try
                 {
-                    for (int j = 0; j < array.Length; j++)
+                    for (; i < chunk.Length; i++)
                     {
-                        if (n == output.Length)
+                        recordStart = n;
+                        var produced = flatMap(chunk[i]);
+
+                        // Arrays (string.Split, for one) are copied without an enumerator.
+                        if (produced is TResult[] array)
                         {
-                            next.Accept(output);
-                            n = 0;
+                            for (int j = 0; j < array.Length; j++)
+                            {
+                                if (n == output.Length)
+                                {
+                                    downstream = true;
+                                    next.Accept(output);
+                                    downstream = false;
+                                    n = 0;
+                                    recordStart = -1;
+                                }
+
+                                output[n++] = array[j];
+                            }
+
+                            continue;
                         }
 
-                        output[n++] = array[j];
+                        foreach (var item in produced)
+                        {
+                            if (n == output.Length)
+                            {
+                                downstream = true;
+                                next.Accept(output);
+                                downstream = false;
+                                n = 0;
+                                recordStart = -1;
+                            }
+
+                            output[n++] = item;
+                        }
                     }
 
-                    continue;
+                    break;
                 }
-
-                foreach (var item in produced)
+                catch (Exception e) when (!downstream)
                 {
-                    if (n == output.Length)
+                    if (owner.DeadLetters is null)
                     {
-                        next.Accept(output);
-                        n = 0;
+                        throw RecordProcessingException.For(owner, chunk[i], e);
                     }
 
-                    output[n++] = item;
+                    if (recordStart < 0)
+                    {
+                        throw RecordProcessingException.For(owner, chunk[i], e, " after its first 1024 outputs had gone on (too late for the dead letters)");
+                    }
+
+                    (Errors ??= new PartitionErrors()).Add(chunk[i], e);
+                    n = recordStart;
+                    i++;
                 }
             }
 

@@ -54,7 +54,7 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
         _previous.Iterate(partition, task, previous);
         var records = previous.ToArray();
         var map = records.Length > 0 ? records[0].StateMap.Copy() : new StateMap<TKey, TState>();
-        var apply = new ApplyBatch(map, _function, _batchTime);
+        var apply = new ApplyBatch(this, map, _function, _batchTime);
         _data?.Iterate(partition, task, apply);
 
         if (_timeoutThresholdMs is { } threshold)
@@ -89,7 +89,7 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
             },
             preservesPartitioning: true);
 
-    private sealed class ApplyBatch(StateMap<TKey, TState> map, Func<Time, TKey, Optional<TValue>, State<TState>, Optional<TMapped>> function, Time batchTime)
+    private sealed class ApplyBatch(RddBase owner, StateMap<TKey, TState> map, Func<Time, TKey, Optional<TValue>, State<TState>, Optional<TMapped>> function, Time batchTime)
         : IChunkSink<(TKey, TValue)>
     {
         private readonly State<TState> _state = new();
@@ -104,7 +104,16 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
                 var (key, value) = chunk[i];
                 bool exists = map.TryGet(key, out var current, out _);
                 _state.Wrap(exists, current);
-                var output = function(batchTime, key, new Optional<TValue>(value), _state);
+                Optional<TMapped> output;
+                try
+                {
+                    output = function(batchTime, key, new Optional<TValue>(value), _state);
+                }
+                catch (Exception e)
+                {
+                    throw RecordProcessingException.For(owner, chunk[i], e);
+                }
+
                 if (_state.Removed)
                 {
                     map.Remove(key, exists);

@@ -8,22 +8,60 @@ internal sealed class MappedRdd<T, TResult>(Rdd<T> parent, Func<T, TResult> map,
 {
     public override Partitioner? Partitioner => preservesPartitioning ? Parent.Partitioner : null;
 
-    internal override void Compute(int partition, TaskContext task, IChunkSink<TResult> sink) =>
-        Parent.Iterate(partition, task, new Sink(map, sink));
+    /// <summary>Where records the function throws on go instead of failing the task; null to fail it.</summary>
+    internal BatchRecordErrors? DeadLetters { get; init; }
 
-    private sealed class Sink(Func<T, TResult> map, IChunkSink<TResult> next) : IChunkSink<T>
+    internal override void Compute(int partition, TaskContext task, IChunkSink<TResult> sink)
+    {
+        var mapping = new Sink(this, map, sink);
+        Parent.Iterate(partition, task, mapping);
+        if (mapping.Errors is { } errors)
+        {
+            DeadLetters!.Publish(partition, errors);
+        }
+    }
+
+    private sealed class Sink(MappedRdd<T, TResult> owner, Func<T, TResult> map, IChunkSink<TResult> next) : IChunkSink<T>
     {
         private TResult[]? _buffer;
+
+        public PartitionErrors? Errors { get; private set; }
 
         public void Accept(ReadOnlySpan<T> chunk)
         {
             var output = Chunks.Ensure(ref _buffer, chunk.Length);
-            for (int i = 0; i < chunk.Length; i++)
+            int i = 0;
+            int n = 0;
+
+            // One try around the loop costs nothing while nothing throws; after a throw the loop resumes past the record.
+            while (true)
             {
-                output[i] = map(chunk[i]);
+                try
+                {
+                    for (; i < chunk.Length; i++)
+                    {
+                        output[n] = map(chunk[i]);
+                        n++;
+                    }
+
+                    break;
+                }
+                catch (Exception e)
+                {
+                    if (owner.DeadLetters is null)
+                    {
+                        throw RecordProcessingException.For(owner, chunk[i], e);
+                    }
+
+                    (Errors ??= new PartitionErrors()).Add(chunk[i], e);
+                    i++;
+                }
             }
 
-            next.Accept(new ReadOnlySpan<TResult>(output, 0, chunk.Length));
+            if (n > 0)
+            {
+                next.Accept(new ReadOnlySpan<TResult>(output, 0, n));
+            }
         }
     }
 }

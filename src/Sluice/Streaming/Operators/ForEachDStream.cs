@@ -9,12 +9,15 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
     private readonly DStream<T> _parent;
     private readonly Action<Rdd<T>, Time> _action;
     private readonly DStreamBase[] _dependencies;
+    private readonly bool _ordered;
+    private bool? _dependsOnState;
 
-    public ForEachDStream(DStream<T> parent, Action<Rdd<T>, Time> action, string name) : base(parent.Context)
+    public ForEachDStream(DStream<T> parent, Action<Rdd<T>, Time> action, string name, bool ordered = false) : base(parent.Context)
     {
         _parent = parent;
         _action = action;
         _dependencies = [parent];
+        _ordered = ordered;
         OperationName = name;
         OutputOperationId = Context.Graph.AddOutputStream(this);
     }
@@ -48,7 +51,31 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
             return null;
         }
 
-        return new Job(time, OutputOperationId, OperationName, $"{OperationName} at {_parent}", () => _action(rdd, time));
+        _dependsOnState ??= ReadsState(_parent);
+        return new Job(time, OutputOperationId, OperationName, $"{OperationName} at {_parent}", () => _action(rdd, time))
+        {
+            Ordered = _ordered,
+            DependsOnState = _dependsOnState.Value,
+        };
+    }
+
+    /// <summary>True when <paramref name="stream"/> or an ancestor carries data from batch to batch (state, windows).</summary>
+    private static bool ReadsState(DStreamBase stream)
+    {
+        if (stream.CarriesState)
+        {
+            return true;
+        }
+
+        foreach (var dep in stream.Dependencies)
+        {
+            if (ReadsState(dep))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

@@ -32,6 +32,8 @@ internal sealed class WindowedDStream<T> : DStream<T>
 
     internal override TimeSpan ParentRememberDuration => RememberDuration + _window;
 
+    internal override bool CarriesState => true;
+
     protected internal override Rdd<T>? Compute(Time validTime)
     {
         var rdds = _parent.Slice(validTime - _window + _parent.SlideDuration, validTime);
