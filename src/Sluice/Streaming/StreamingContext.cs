@@ -180,7 +180,7 @@ public sealed class StreamingContext : IDisposable
     /// <summary>Sets the checkpoint directory (used by stateful operations and recovery).</summary>
     public void Checkpoint(string directory)
     {
-        Directory.CreateDirectory(directory);
+        Recovery.CheckpointDirectoryCheck.EnsureWritable(directory);
         CheckpointDirectory = Path.GetFullPath(directory);
         CommitLog = new Recovery.CommitLog(Path.Combine(CheckpointDirectory, "commits"));
     }
