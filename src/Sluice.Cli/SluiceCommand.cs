@@ -86,7 +86,7 @@ public static class SluiceCommand
 
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UsageException or ConfigurationException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidOperationException or Streaming.StreamingQueryException)
+        catch (Exception e) when (e is UsageException or ConfigurationException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidOperationException or Streaming.StreamingQueryException or Recovery.CheckpointException)
         {
             error.WriteLine($"sluice: {FirstLine(e.Message)}");
             return e is UsageException ? 2 : 1;

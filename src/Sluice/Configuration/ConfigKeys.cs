@@ -68,6 +68,11 @@ public static class ConfigKeys
     public const string WalFsync = "sluice.streaming.receiver.writeAheadLog.fsync";
     /// <summary>Time span covered by one write-ahead log segment file.</summary>
     public const string WalRollingInterval = "sluice.streaming.receiver.writeAheadLog.rollingInterval";
+    /// <summary>
+    /// When no metadata checkpoint has intact data checkpoints, start the stateful streams from empty state (with a
+    /// warning naming the lost files) instead of failing the start.
+    /// </summary>
+    public const string CheckpointAllowEmptyStateOnCorruption = "sluice.streaming.checkpoint.allowEmptyStateOnCorruption";
 
     private static readonly ConfigEntry[] Entries =
     [
@@ -100,6 +105,7 @@ public static class ConfigKeys
         new(WalEnable, ConfigKind.Bool, "false", "write received blocks to a write-ahead log"),
         new(WalFsync, ConfigKind.String, "batch", "write-ahead log sync policy", ["always", "batch", "never"]),
         new(WalRollingInterval, ConfigKind.Duration, "60s", "time span of one write-ahead log segment"),
+        new(CheckpointAllowEmptyStateOnCorruption, ConfigKind.Bool, "false", "start state from empty when every checkpoint's data is corrupt or missing"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =

@@ -1,4 +1,5 @@
 using Sluice.Datasets.Operators;
+using Sluice.Recovery;
 using Sluice.Scheduling;
 using Sluice.Sinks;
 using Sluice.Storage;
@@ -70,23 +71,15 @@ public abstract class Rdd<T> : RddBase
         Context.RunJob(this, (rdd, task, p) =>
         {
             var values = rdd.Materialize(p, task);
-            string file = Path.Combine(target, $"part-{p:D5}");
-            string temporary = file + $".{task.TaskAttemptId}.tmp";
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-            {
-                RecordSerializer.Instance.Serialize(values, stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, file, overwrite: true);
+            string file = DataCheckpoint.PartFile(target, p);
+            CheckpointFile.Write(file, file + $".{task.TaskAttemptId}.tmp", stream => RecordSerializer.Instance.Serialize(values, stream));
             return 0;
         });
-        File.WriteAllText(Path.Combine(target, WriterFile), ProcessToken);
+
+        // Written last: a directory without it is one a crash interrupted, and no metadata checkpoint refers to it.
+        DataCheckpoint.WriteManifest(target, NumPartitions, ProcessToken);
         CheckpointDirectory = target;
     }
-
-    /// <summary>The file of a data checkpoint that names the process that wrote it.</summary>
-    internal const string WriterFile = "_writer";
 
     /// <summary>
     /// Identifies this process in the data checkpoints it writes. Hash codes of strings (and of most keys) are randomized
@@ -94,11 +87,26 @@ public abstract class Rdd<T> : RddBase
     /// </summary>
     internal static readonly string ProcessToken = Guid.NewGuid().ToString("N");
 
+    /// <summary>One partition of a data checkpoint, checked before it is deserialized; a <see cref="CheckpointException"/> names the file and what is wrong.</summary>
+    internal static T[] ReadCheckpointPartition(string directory, int partition)
+    {
+        string file = DataCheckpoint.PartFile(directory, partition);
+        var body = CheckpointFile.ReadBody(file);
+        try
+        {
+            return RecordSerializer.Instance.Deserialize<T>(body.Span);
+        }
+        catch (Exception e) when (e is MemoryPack.MemoryPackSerializationException or System.Text.Json.JsonException)
+        {
+            throw new CheckpointException($"data checkpoint file {file} is intact but cannot be read as {typeof(T).Name}: {e.Message}", e);
+        }
+    }
+
     private void ComputeOrReadCheckpoint(int partition, TaskContext task, IChunkSink<T> sink)
     {
         if (CheckpointDirectory is { } directory)
         {
-            Chunks.Push<T>(RecordSerializer.Instance.Deserialize<T>(File.ReadAllBytes(Path.Combine(directory, $"part-{partition:D5}"))), sink);
+            Chunks.Push<T>(ReadCheckpointPartition(directory, partition), sink);
             return;
         }
 

@@ -173,7 +173,8 @@ internal sealed class JobGenerator
         _ssc.InputInfoTracker.Cleanup(threshold);
 
         // Batches completed in order up to this one; a restart re-runs only later ones, even from an older metadata
-        // checkpoint (ten are kept), so commit records this old can go.
-        _ssc.CommitLog?.Clean((time - _ssc.BatchDuration * CommitsKeptBatches).Milliseconds);
+        // checkpoint (ten are kept, and the newest of an older data generation, whose pending batches may be a little
+        // older still), so commit records this old can go.
+        _ssc.CommitLog?.Clean(Math.Min((time - _ssc.BatchDuration * CommitsKeptBatches).Milliseconds, _ssc.OldestCheckpointTimeMs - Time.ToMillis(_ssc.BatchDuration) * (CommitsKeptBatches / 2)));
     }
 }

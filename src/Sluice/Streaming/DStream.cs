@@ -131,11 +131,16 @@ public abstract class DStream<T> : DStreamBase
     /// <summary>True when the keys of <see cref="RestoredPartitioner"/> hash alike in every process.</summary>
     private protected virtual bool RestoredKeysHashStably => false;
 
-    private static bool WrittenByThisProcess(string directory)
-    {
-        string writer = Path.Combine(directory, Rdd<T>.WriterFile);
-        return File.Exists(writer) && File.ReadAllText(writer) == Rdd<T>.ProcessToken;
-    }
+    /// <summary>True for streams whose state may start again from empty when its data checkpoint is lost and the user allows it.</summary>
+    private protected virtual bool StateMayRestartEmpty => false;
+
+    private static bool WrittenByThisProcess(string directory) =>
+        Recovery.DataCheckpoint.ReadManifest(directory).Writer == Rdd<T>.ProcessToken;
+
+    // The data checkpoints the last SaveCheckpointData referred to, for the metadata checkpoint that records them.
+    private string[] _savedDataCheckpoints = [];
+
+    internal override IReadOnlyCollection<string> SavedDataCheckpoints => _savedDataCheckpoints;
 
     internal override string? SaveCheckpointData()
     {
@@ -150,6 +155,7 @@ public abstract class DStream<T> : DStreamBase
             }
         }
 
+        _savedDataCheckpoints = [.. written.Values.Distinct()];
         return written.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(written);
     }
 
@@ -158,26 +164,53 @@ public abstract class DStream<T> : DStreamBase
         var written = System.Text.Json.JsonSerializer.Deserialize<Dictionary<long, string>>(data) ?? [];
         foreach (var (time, directory) in written)
         {
-            if (Directory.Exists(directory))
+            Rdd<T> restored;
+            if (Context.LostDataCheckpoints.Contains(directory))
             {
-                // Partitions written by another process only line up with this one's if the keys hash the same everywhere.
+                restored = RestartEmpty(time, directory);
+            }
+            else
+            {
+                // The start verified this directory before it chose the checkpoint that names it.
                 var partitioner = RestoredPartitioner;
                 if (partitioner is not null && !RestoredKeysHashStably && !WrittenByThisProcess(directory))
                 {
+                    // Partitions written by another process only line up with this one's if the keys hash the same everywhere.
                     partitioner = null;
                 }
 
-                var restored = new CheckpointRdd<T>(Context.SluiceContext, directory, partitioner);
-                lock (_generated)
+                restored = new CheckpointRdd<T>(Context.SluiceContext, directory, partitioner);
+            }
+
+            lock (_generated)
+            {
+                _generated[new Time(time)] = restored;
+                if (_lastCheckpointed is not { } last || last.Time.Milliseconds < time)
                 {
-                    _generated[new Time(time)] = restored;
-                    if (_lastCheckpointed is not { } last || last.Time.Milliseconds < time)
-                    {
-                        _lastCheckpointed = (new Time(time), restored);
-                    }
+                    _lastCheckpointed = (new Time(time), restored);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Replaces a lost data checkpoint with an empty one (written, so that the next metadata checkpoint refers to it and
+    /// the lineage stays cut), when the user allowed it and this stream's state can start from nothing.
+    /// </summary>
+    private Rdd<T> RestartEmpty(long time, string directory)
+    {
+        if (!StateMayRestartEmpty)
+        {
+            throw new Recovery.CheckpointException(
+                $"{this}: its data checkpoint {directory} is not intact, and a stream of this kind cannot start from empty state " +
+                $"({Configuration.ConfigKeys.CheckpointAllowEmptyStateOnCorruption} applies to UpdateStateByKey and MapWithState); " +
+                "restore the checkpoint directory or use a new one");
+        }
+
+        Monitoring.Log.Warn($"{this}: starting its state from empty in place of the lost data checkpoint {directory} ({Configuration.ConfigKeys.CheckpointAllowEmptyStateOnCorruption}=true)");
+        var empty = Context.SluiceContext.EmptyRdd<T>();
+        empty.WriteCheckpoint(Path.Combine(Context.CheckpointDirectory!, "rdds"), time);
+        return empty;
     }
 
     internal int GeneratedCount

@@ -60,6 +60,9 @@ public abstract class DStreamBase
     /// <summary>Restores what <see cref="SaveCheckpointData"/> saved, before the context starts again.</summary>
     internal virtual void RestoreCheckpointData(string data) { }
 
+    /// <summary>The data checkpoint directories the last <see cref="SaveCheckpointData"/> referred to.</summary>
+    internal virtual IReadOnlyCollection<string> SavedDataCheckpoints => [];
+
     /// <summary>Identifies the stream's place and shape in the graph, to check that a restarted program built the same graph.</summary>
     internal string Signature => $"{Id}:{Name}:{SlideDuration.TotalMilliseconds}ms";
 

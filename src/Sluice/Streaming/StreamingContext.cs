@@ -180,7 +180,7 @@ public sealed class StreamingContext : IDisposable
     /// <summary>Sets the checkpoint directory (used by stateful operations and recovery).</summary>
     public void Checkpoint(string directory)
     {
-        Directory.CreateDirectory(directory);
+        Recovery.CheckpointDirectoryCheck.EnsureWritable(directory);
         CheckpointDirectory = Path.GetFullPath(directory);
         CommitLog = new Recovery.CommitLog(Path.Combine(CheckpointDirectory, "commits"));
     }
@@ -193,20 +193,34 @@ public sealed class StreamingContext : IDisposable
     /// </summary>
     public static StreamingContext GetOrCreate(string checkpointDirectory, Func<StreamingContext> factory)
     {
-        var checkpoint = Recovery.Checkpoint.ReadLatest(Path.Combine(checkpointDirectory, "metadata"));
         var ssc = factory();
-        if (ssc.CheckpointDirectory is null)
+        try
         {
-            ssc.Checkpoint(checkpointDirectory);
-        }
+            if (ssc.CheckpointDirectory is null)
+            {
+                ssc.Checkpoint(checkpointDirectory);
+            }
 
-        if (checkpoint is not null)
+            // Every file of the candidate is read and checked here, before anything runs: a damaged newest checkpoint
+            // falls back to an older intact one, and no intact one is one clear error rather than wrong state.
+            if (Recovery.CheckpointRecovery.Choose(Path.GetFullPath(checkpointDirectory), ssc.Conf.GetBool(ConfigKeys.CheckpointAllowEmptyStateOnCorruption)) is { } chosen)
+            {
+                ssc.PrepareRecovery(chosen.Checkpoint);
+                ssc.LostDataCheckpoints = chosen.Lost;
+            }
+        }
+        catch
         {
-            ssc.PrepareRecovery(checkpoint);
+            // Nothing started yet: only the threads the factory's context made are let go (a context it was given stays).
+            ssc.Stop(stopSluiceContext: ssc._ownsSluiceContext);
+            throw;
         }
 
         return ssc;
     }
+
+    /// <summary>Data checkpoints of the recovered checkpoint that are damaged and whose state starts from empty, as the user allowed.</summary>
+    internal IReadOnlySet<string> LostDataCheckpoints { get; private set; } = new HashSet<string>();
 
     internal Recovery.Checkpoint? Recovering { get; private set; }
 
@@ -283,7 +297,8 @@ public sealed class StreamingContext : IDisposable
             JobScheduler.PendingTimes.Select(static t => t.Milliseconds).Concat(alsoPending is { } p ? [p.Milliseconds] : []).Distinct().Order().ToArray(),
             Graph.Streams.Select(static s => s.Signature).ToArray(),
             streamData,
-            new Dictionary<string, string>(Conf.GetAll()));
+            new Dictionary<string, string>(Conf.GetAll()),
+            [.. Graph.Streams.SelectMany(static s => s.SavedDataCheckpoints).Distinct()]);
         checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence), durable);
         if (!durable)
         {
@@ -292,7 +307,10 @@ public sealed class StreamingContext : IDisposable
         }
     }
 
-    /// <summary>Data checkpoints older than everything the newest metadata checkpoints refer to are no longer needed.</summary>
+    /// <summary>
+    /// Data checkpoints older than everything the metadata checkpoints still kept refer to are no longer needed; the
+    /// oldest kept one (an older data generation's, for a fallback) refers to the oldest still needed.
+    /// </summary>
     private static void RemoveUnreferencedDataCheckpoints(string root)
     {
         string rdds = Path.Combine(root, "rdds");
@@ -301,28 +319,33 @@ public sealed class StreamingContext : IDisposable
             return;
         }
 
-        long oldestReferenced = long.MaxValue;
-        foreach (var file in Recovery.Checkpoint.Files(Path.Combine(root, "metadata")).Take(3))
+        var oldest = Recovery.Checkpoint.Files(Path.Combine(root, "metadata")).LastOrDefault();
+        if (oldest is null || Recovery.Checkpoint.TryRead(oldest, out var checkpoint) is not null || checkpoint!.DataCheckpoints is not { Length: > 0 } referenced)
         {
-            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"t(\d{15})-rdd-"))
-            {
-                oldestReferenced = Math.Min(oldestReferenced, long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            }
+            // Nothing to measure against (no state yet, or an unreadable file that a later write removes): keep everything.
+            return;
         }
 
-        if (oldestReferenced == long.MaxValue)
+        long oldestReferenced = long.MaxValue;
+        foreach (var directory in referenced)
         {
-            return;
+            oldestReferenced = Math.Min(oldestReferenced, Recovery.DataCheckpoint.TimeOf(directory) ?? long.MaxValue);
         }
 
         foreach (var dir in Directory.EnumerateDirectories(rdds, "t*-rdd-*"))
         {
-            if (long.TryParse(Path.GetFileName(dir).AsSpan(1, 15), out long time) && time < oldestReferenced)
+            if (Recovery.DataCheckpoint.TimeOf(dir) is { } time && time < oldestReferenced)
             {
                 Directory.Delete(dir, recursive: true);
             }
         }
     }
+
+    /// <summary>The batch time of the oldest metadata checkpoint kept: a restart may go back to it, so its commit records must stay.</summary>
+    internal long OldestCheckpointTimeMs =>
+        CheckpointDirectory is { } root && Recovery.Checkpoint.Files(Path.Combine(root, "metadata")).LastOrDefault() is { } oldest
+            ? Recovery.Checkpoint.TimeOf(oldest)
+            : long.MaxValue;
 
     /// <summary>Adds a listener for batch, output-operation and receiver events.</summary>
     public void AddStreamingListener(IStreamingListener listener) => ListenerBus.AddListener(listener);

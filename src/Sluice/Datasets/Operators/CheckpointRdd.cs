@@ -1,9 +1,10 @@
+using Sluice.Recovery;
 using Sluice.Scheduling;
 using Sluice.Storage;
 
 namespace Sluice.Datasets.Operators;
 
-/// <summary>A dataset read back from a data checkpoint directory (<c>part-NNNNN</c> files), as after a restart.</summary>
+/// <summary>A dataset read back from a data checkpoint directory (its manifest and <c>part-NNNNN</c> files, checked as they are read), as after a restart.</summary>
 internal sealed class CheckpointRdd<T> : Rdd<T>
 {
     private readonly string _directory;
@@ -13,7 +14,7 @@ internal sealed class CheckpointRdd<T> : Rdd<T>
     public CheckpointRdd(SluiceContext context, string directory, Partitioner? partitioner) : base(context)
     {
         _directory = directory;
-        _partitions = Directory.GetFiles(directory, "part-*").Count(static f => !f.EndsWith(".tmp", StringComparison.Ordinal));
+        _partitions = DataCheckpoint.ReadManifest(directory).Partitions;
         _partitioner = partitioner is not null && partitioner.NumPartitions == _partitions ? partitioner : null;
         CheckpointDirectory = directory;
     }
@@ -25,5 +26,5 @@ internal sealed class CheckpointRdd<T> : Rdd<T>
     private protected override IReadOnlyList<Dependency> GetDependencies() => [];
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<T> sink) =>
-        Chunks.Push<T>(RecordSerializer.Instance.Deserialize<T>(File.ReadAllBytes(Path.Combine(_directory, $"part-{partition:D5}"))), sink);
+        Chunks.Push<T>(ReadCheckpointPartition(_directory, partition), sink);
 }

@@ -38,6 +38,10 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
 
     public Job? GenerateJob(Time time)
     {
+        // The dataset is made even for an output a re-run skips: state and windows chain from batch to batch, and a
+        // batch that made none would leave the next to rebuild its state from input that is no longer remembered.
+        var rdd = _parent.GetOrCompute(time);
+
         // A batch re-run after a restart skips the outputs it already committed.
         if (Context.CommitLog?.IsCommitted(time.Milliseconds, OutputOperationId) == true)
         {
@@ -45,7 +49,6 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
             return null;
         }
 
-        var rdd = _parent.GetOrCompute(time);
         if (rdd is null)
         {
             return null;

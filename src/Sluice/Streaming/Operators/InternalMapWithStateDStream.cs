@@ -35,6 +35,8 @@ internal sealed class InternalMapWithStateDStream<TKey, TValue, TState, TMapped>
 
     internal override bool MustCheckpoint => true;
 
+    private protected override bool StateMayRestartEmpty => true;
+
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();

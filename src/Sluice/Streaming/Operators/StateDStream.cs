@@ -39,6 +39,8 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
 
     internal override bool MustCheckpoint => true;
 
+    private protected override bool StateMayRestartEmpty => true;
+
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();
