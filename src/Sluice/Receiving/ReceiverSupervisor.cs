@@ -46,7 +46,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         _maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
         _blocks = new BlockGenerator<T>(
             ssc.Clock, ssc.BlockInterval, ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
-            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture), ssc.Conf.GetBytes(ConfigKeys.BlockMaxSize), ssc.SluiceContext.Memory);
         _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
     }
 
