@@ -16,11 +16,15 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
     /// <summary>The file appended to.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    private const string TemporarySuffix = ".tmp";
+
     private string CommitPath => Path + ".commit";
 
     /// <inheritdoc />
     protected override Time? ReadLastCommittedBatch()
     {
+        // Read once, before the first batch: a commit file that a killed run left half-written is not the commit.
+        StaleTemporaries.Remove(System.IO.Path.GetDirectoryName(Path)!, System.IO.Path.GetFileName(CommitPath) + TemporarySuffix);
         if (!File.Exists(CommitPath))
         {
             _committedLength = 0;
@@ -66,7 +70,7 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
             _committedLength = file.Length;
         }
 
-        string temporary = CommitPath + ".tmp";
+        string temporary = CommitPath + TemporarySuffix;
         using (var commit = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
             commit.Write(Encoding.ASCII.GetBytes($"{batchTime.Milliseconds} {_committedLength}\n"));
