@@ -192,13 +192,9 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
     {
         _tracker.CountReceiverError(StreamId);
 
-        // A bad input reports every bad line: the count above stays exact, the log and the listeners get the first few
-        // of each batch and a summary.
-        if (!_errorLog.Warn($"receiver {StreamId} ({_receiver.GetType().Name}) reported an error: {message}{(error is null ? "" : $": {error.Message}")}"))
-        {
-            return;
-        }
-
+        // A bad input reports every bad line: the count above and the listeners see each one, the log the first few of
+        // each batch and a summary.
+        _errorLog.Warn($"receiver {StreamId} ({_receiver.GetType().Name}) reported an error: {message}{(error is null ? "" : $": {error.Message}")}");
         _info = _info with { LastErrorMessage = message, LastError = error?.ToString(), LastErrorTime = _ssc.Clock.GetTimeMillis() };
         var info = _info;
         _ssc.ListenerBus.Post(l => l.OnReceiverError(info));
