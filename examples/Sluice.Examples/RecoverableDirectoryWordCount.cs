@@ -20,6 +20,9 @@ public static class RecoverableDirectoryWordCount
         string checkpoint = args[1];
         string output = args[2];
         Directory.CreateDirectory(output);
+
+        // A counts file that a killed or failed earlier run was writing never reached its name: remove its remains.
+        Sinks.StaleTemporaries.Remove(output, ".counts-*.txt.tmp");
         using var ssc = StreamingContext.GetOrCreate(checkpoint, () =>
         {
             var context = env.CreateContext("RecoverableDirectoryWordCount", TimeSpan.FromSeconds(1));
@@ -70,10 +73,17 @@ public static class RecoverableDirectoryWordCount
         }
 
         string temporary = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        try
         {
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write);
             file.Write(Encoding.UTF8.GetBytes(text.ToString()));
             file.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            // A failed write (a full disk) leaves no partial file behind; the batch still fails.
+            File.Delete(temporary);
+            throw;
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -39,6 +39,11 @@ public static class ConfigKeys
     public const string LogLevel = "sluice.log.level";
     /// <summary>Bytes of memory the block manager may use for blocks and cached partitions.</summary>
     public const string StorageMemory = "sluice.storage.memory";
+    /// <summary>
+    /// Memory beyond <see cref="StorageMemory"/> for records in flight, running tasks and the runtime: while receivers run,
+    /// a managed heap above the two is collected, and receivers wait while it stays above them.
+    /// </summary>
+    public const string MemoryOverhead = "sluice.memory.overhead";
     /// <summary>Batch interval, when the program or CLI takes it from configuration.</summary>
     public const string BatchInterval = "sluice.streaming.batchInterval";
     /// <summary>Longest line the socket source accepts, in bytes.</summary>
@@ -48,6 +53,11 @@ public static class ConfigKeys
 
     /// <summary>Capacity of a receiver's queue of blocks waiting to be pushed; a full queue blocks Store.</summary>
     public const string BlockQueueSize = "sluice.streaming.blockQueueSize";
+    /// <summary>
+    /// Estimated size at which a receiver's block is cut before its interval ends: a receiver holds at most
+    /// (blockQueueSize + 1) × this in records not yet in the block manager.
+    /// </summary>
+    public const string BlockMaxSize = "sluice.streaming.blockMaxSize";
     /// <summary>Records per second each receiver may store (0: unlimited).</summary>
     public const string ReceiverMaxRate = "sluice.streaming.receiver.maxRate";
     /// <summary>Adapt receivers' rates to what batches can process.</summary>
@@ -91,10 +101,12 @@ public static class ConfigKeys
         new(LocalDir, ConfigKind.String, null, "scratch directory (default: the system temp directory)"),
         new(LogLevel, ConfigKind.String, "warn", "trace, debug, info, warn, error or off"),
         new(StorageMemory, ConfigKind.Bytes, "512m", "memory for blocks and cached partitions"),
+        new(MemoryOverhead, ConfigKind.Bytes, "256m", "memory beyond sluice.storage.memory for records in flight, tasks and the runtime; receivers wait when the heap stays above both"),
         new(BatchInterval, ConfigKind.Duration, null, "batch interval when not given in code"),
         new(SocketMaxLineLength, ConfigKind.Bytes, "1m", "longest line the socket source accepts"),
         new(ReceiverRestartDelay, ConfigKind.Duration, "2s", "delay before a receiver restart"),
         new(BlockQueueSize, ConfigKind.Int, "10", "blocks waiting to be pushed per receiver"),
+        new(BlockMaxSize, ConfigKind.Bytes, "4m", "estimated size at which a receiver's block is cut early (0: only at the block interval)"),
         new(ReceiverMaxRate, ConfigKind.Double, "0", "records per second per receiver (0: unlimited)"),
         new(BackpressureEnabled, ConfigKind.Bool, "false", "adapt receiver rates to processing speed"),
         new(BackpressureInitialRate, ConfigKind.Double, "0", "starting rate with backpressure (0: unlimited)"),

@@ -7,7 +7,9 @@ namespace Sluice.Receiving;
 /// Buffers received records and cuts a block every block interval (on the injected clock). Cut blocks wait in a
 /// bounded queue that a pushing thread drains into the block manager; when the queue is full, storing blocks, so
 /// pressure goes back to the source and nothing is dropped. A batch boundary also cuts, and waits until the cut blocks
-/// are pushed, so records stored before a batch is generated belong to that batch.
+/// are pushed, so records stored before a batch is generated belong to that batch. A block is also cut as soon as its
+/// estimated size reaches the maximum block size, so a receiver holds at most (queue capacity + 1) × that size in
+/// records not yet in the block manager, whatever the input rate.
 /// </summary>
 internal sealed class BlockGenerator<T>
 {
@@ -18,6 +20,8 @@ internal sealed class BlockGenerator<T>
     private readonly int _queueCapacity;
     private readonly Thread _pusher;
     private readonly CancellationTokenSource _stop = new();
+    private readonly long _maxBlockBytes;
+    private readonly Storage.MemoryGovernor? _memory;
     private List<T> _buffer = [];
     private bool _stopped;
     private bool _pusherDone;
@@ -25,11 +29,23 @@ internal sealed class BlockGenerator<T>
     private long _cut;
     private long _pushed;
     private int _maxQueueLength;
+
+    // The buffer's size is estimated (from a sample) only when it reaches this many records, not per record.
+    private int _checkSizeAt = FirstSizeCheck;
     private Exception? _pushError;
 
-    public BlockGenerator(IClock clock, TimeSpan blockInterval, int queueCapacity, double maxRate, Action<T[]> onBlock, string name)
+    private const int FirstSizeCheck = 256;
+
+    public BlockGenerator(IClock clock, TimeSpan blockInterval, int queueCapacity, double maxRate, Action<T[]> onBlock, string name, long maxBlockBytes = 0, Storage.MemoryGovernor? memory = null)
     {
         _onBlock = onBlock;
+        _memory = memory;
+        _maxBlockBytes = maxBlockBytes;
+        if (maxBlockBytes <= 0)
+        {
+            _checkSizeAt = int.MaxValue;
+        }
+
         _queueCapacity = Math.Max(1, queueCapacity);
         _timer = new RecurringTimer(clock, Streaming.Time.ToMillis(blockInterval), _ => Cut(), $"sluice-block-generator-{name}");
         RateLimiter = new RateLimiter(clock, maxRate, _stop.Token);
@@ -97,6 +113,7 @@ internal sealed class BlockGenerator<T>
         try
         {
             RateLimiter.Acquire(1);
+            _memory?.WaitForRoom(_stop.Token);
         }
         catch (OperationCanceledException)
         {
@@ -118,6 +135,10 @@ internal sealed class BlockGenerator<T>
 
             _buffer.Add(record);
             _stored++;
+            if (_buffer.Count >= _checkSizeAt)
+            {
+                CheckSizeLocked();
+            }
         }
     }
 
@@ -132,6 +153,15 @@ internal sealed class BlockGenerator<T>
             return;
         }
 
+        try
+        {
+            _memory?.WaitForRoom(_stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
+        }
+
         if (RateLimiter.Rate > 0)
         {
             foreach (var record in records)
@@ -144,18 +174,28 @@ internal sealed class BlockGenerator<T>
 
         lock (_gate)
         {
-            while (_blocksForPushing.Count >= _queueCapacity && !_stopped)
+            while (!records.IsEmpty)
             {
-                Monitor.Wait(_gate);
-            }
+                while (_blocksForPushing.Count >= _queueCapacity && !_stopped)
+                {
+                    Monitor.Wait(_gate);
+                }
 
-            if (_stopped)
-            {
-                throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
-            }
+                if (_stopped)
+                {
+                    throw new InvalidOperationException("the receiver's block generator is stopped; records can no longer be stored");
+                }
 
-            _buffer.AddRange(records);
-            _stored += records.Length;
+                // Up to the next size check at a time, so one large read cannot make a block far above the maximum size.
+                int take = Math.Min(records.Length, Math.Max(1, _checkSizeAt - _buffer.Count));
+                _buffer.AddRange(records[..take]);
+                _stored += take;
+                records = records[take..];
+                if (_buffer.Count >= _checkSizeAt)
+                {
+                    CheckSizeLocked();
+                }
+            }
         }
     }
 
@@ -201,6 +241,25 @@ internal sealed class BlockGenerator<T>
 
         _stop.Cancel();
         _pusher.Join();
+    }
+
+    /// <summary>Cuts the buffer when its estimated size is near the maximum; otherwise sets when to look again.</summary>
+    private void CheckSizeLocked()
+    {
+        int count = _buffer.Count;
+        long bytes = Storage.SizeEstimator.Estimate((ReadOnlySpan<T>)System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_buffer), Storage.RecordSerializer.Instance);
+        double perRecord = Math.Max(1.0, (double)bytes / count);
+        int fits = (int)Math.Clamp(_maxBlockBytes / perRecord, 16, int.MaxValue / 2);
+        if (bytes >= _maxBlockBytes * 9 / 10)
+        {
+            // Waits for room in the push queue like any cut: the receiver (and through TCP its source) is held here.
+            CutLocked();
+            _checkSizeAt = fits;
+        }
+        else
+        {
+            _checkSizeAt = Math.Max(count + 16, fits);
+        }
     }
 
     private void CutLocked()

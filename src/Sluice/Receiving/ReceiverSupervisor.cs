@@ -46,9 +46,12 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         _maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
         _blocks = new BlockGenerator<T>(
             ssc.Clock, ssc.BlockInterval, ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
-            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture), ssc.Conf.GetBytes(ConfigKeys.BlockMaxSize), ssc.SluiceContext.Memory);
         _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
+        _errorLog = new BatchLogLimiter($"errors from receiver {streamId}");
     }
+
+    private readonly BatchLogLimiter _errorLog;
 
     public int StreamId => _receiver.StreamId;
 
@@ -86,7 +89,11 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         StartReceiver();
     }
 
-    public void FlushBlock() => _blocks.Flush();
+    public void FlushBlock()
+    {
+        _blocks.Flush();
+        _errorLog.EndBatch();
+    }
 
     public int QueueLength => _blocks.QueueLength;
 
@@ -206,8 +213,11 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public void ReportError(string message, Exception? error)
     {
-        Log.Warn($"receiver {StreamId} ({_receiver.GetType().Name}) reported an error: {message}{(error is null ? "" : $": {error.Message}")}");
         _tracker.CountReceiverError(StreamId);
+
+        // A bad input reports every bad line: the count above and the listeners see each one, the log the first few of
+        // each batch and a summary.
+        _errorLog.Warn($"receiver {StreamId} ({_receiver.GetType().Name}) reported an error: {message}{(error is null ? "" : $": {error.Message}")}");
         _info = _info with { LastErrorMessage = message, LastError = error?.ToString(), LastErrorTime = _ssc.Clock.GetTimeMillis() };
         var info = _info;
         _ssc.ListenerBus.Post(l => l.OnReceiverError(info));

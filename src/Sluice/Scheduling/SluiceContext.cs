@@ -46,6 +46,21 @@ public sealed class SluiceContext : IDisposable
 
     internal ShuffleManager ShuffleManager { get; }
 
+    /// <summary>The governor of the managed heap that receivers wait on; started by the first receiver.</summary>
+    internal MemoryGovernor Memory
+    {
+        get
+        {
+            lock (_memoryGate)
+            {
+                return _memory ??= new MemoryGovernor(Conf.GetBytes(ConfigKeys.StorageMemory) + Conf.GetBytes(ConfigKeys.MemoryOverhead));
+            }
+        }
+    }
+
+    private readonly object _memoryGate = new();
+    private MemoryGovernor? _memory;
+
     internal DagScheduler Scheduler { get; }
 
     /// <summary>A dataset over an in-memory collection, cut into <paramref name="slices"/> partitions.</summary>
@@ -78,6 +93,11 @@ public sealed class SluiceContext : IDisposable
         }
 
         Executor.Dispose();
+        lock (_memoryGate)
+        {
+            _memory?.Dispose();
+        }
+
         BlockManager.Dispose();
     }
 

@@ -16,11 +16,15 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
     /// <summary>The file appended to.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    private const string TemporarySuffix = ".tmp";
+
     private string CommitPath => Path + ".commit";
 
     /// <inheritdoc />
     protected override Time? ReadLastCommittedBatch()
     {
+        // Read once, before the first batch: a commit file that a killed run left half-written is not the commit.
+        StaleTemporaries.Remove(System.IO.Path.GetDirectoryName(Path)!, System.IO.Path.GetFileName(CommitPath) + TemporarySuffix);
         if (!File.Exists(CommitPath))
         {
             _committedLength = 0;
@@ -69,7 +73,7 @@ public sealed class AppendFileSink<T>(string path, Func<Time, IReadOnlyList<T>, 
 
         // The new length counts as committed only once the commit file says so: a write that fails before (a full disk)
         // is cut off by the next attempt, which would otherwise keep it and append the batch a second time.
-        string temporary = CommitPath + ".tmp";
+        string temporary = CommitPath + TemporarySuffix;
         using (var commit = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
             commit.Write(Encoding.ASCII.GetBytes($"{batchTime.Milliseconds} {length}\n"));

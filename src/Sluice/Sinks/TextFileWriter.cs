@@ -19,6 +19,21 @@ internal static class TextFileWriter
         KeepExisting,
     }
 
+    /// <summary>
+    /// Removes the temporary directories that writes of <c>&lt;prefix&gt;-*</c> outputs (SaveAsTextFiles) left when their
+    /// process died; called before the stream's first write, so none of them belongs to a write still running.
+    /// </summary>
+    public static void RemoveStaleTemporaries(string prefix)
+    {
+        string full = Path.GetFullPath(prefix);
+        if (Path.GetDirectoryName(full) is { } parent)
+        {
+            StaleTemporaries.Remove(parent, $".{Path.GetFileName(full)}-*{TemporaryMarker}*");
+        }
+    }
+
+    private const string TemporaryMarker = "._temporary-";
+
     public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists)
     {
         // "out/" names the directory "out": without the trailing separator the temporary directory goes next to it, not into it.
@@ -36,7 +51,7 @@ internal static class TextFileWriter
 
         string parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
-        string temporary = Path.Combine(parent, $".{Path.GetFileName(target)}._temporary-{Guid.NewGuid():N}");
+        string temporary = Path.Combine(parent, $".{Path.GetFileName(target)}{TemporaryMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(temporary);
         try
         {

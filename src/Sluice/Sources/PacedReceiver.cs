@@ -6,7 +6,10 @@ namespace Sluice.Sources;
 
 /// <summary>
 /// A receiver that produces records at a fixed rate on the context's clock, for demos, tests and benchmarks: by clock
-/// time t it has produced rate × (t − start) records, record i made by <see cref="Create"/>.
+/// time t it has produced rate × (t − start) records, record i made by <see cref="Create"/>. Records are made and stored
+/// in chunks of at most <see cref="ChunkRecords"/>; when the source falls more than one second of records behind its
+/// schedule (Store held by backpressure or a full block queue, or a rate faster than <see cref="Create"/>), the overdue
+/// part of the schedule is skipped and counted in <see cref="SkippedRecords"/> instead of being built as a backlog.
 /// </summary>
 public abstract class PacedReceiver<T> : Receiver<T>
 {
@@ -16,6 +19,7 @@ public abstract class PacedReceiver<T> : Receiver<T>
     private CancellationTokenSource? _stop;
     private Thread? _thread;
     private long _produced;
+    private long _skipped;
     private long _startTime = -1;
     private long _nextTick;
 
@@ -28,8 +32,17 @@ public abstract class PacedReceiver<T> : Receiver<T>
         _tickMillis = Math.Max(1, (long)tick.TotalMilliseconds);
     }
 
+    /// <summary>Most records made before they are stored: what a generated source holds at once.</summary>
+    public const int ChunkRecords = 1 << 14;
+
     /// <summary>Records produced so far.</summary>
     public long Produced => Interlocked.Read(ref _produced);
+
+    /// <summary>
+    /// Records the schedule asked for but that were skipped because the source was more than one second behind it: the
+    /// rate it could not keep, never records lost (indices stay consecutive; skipped ones are never made).
+    /// </summary>
+    public long SkippedRecords => Interlocked.Read(ref _skipped);
 
     /// <summary>Makes record number <paramref name="index"/> (from 0), produced at clock time <paramref name="timeMillis"/>.</summary>
     protected abstract T Create(long index, long timeMillis);
@@ -65,21 +78,38 @@ public abstract class PacedReceiver<T> : Receiver<T>
     {
         try
         {
+            // A blocked Store (backpressure, a full block queue) or a rate above what Create manages would otherwise
+            // leave an ever larger overdue part of the schedule; more than one second of it is skipped, not built.
+            long maxBacklog = Math.Max(ChunkRecords, _recordsPerSecond);
+            var chunk = new List<T>((int)Math.Min(ChunkRecords, Math.Max(16, maxBacklog)));
             while (!token.IsCancellationRequested)
             {
                 long now = _clock.WaitTillTime(_nextTick, token);
-                long due = (now - _startTime) * _recordsPerSecond / 1000;
-                long produced = Interlocked.Read(ref _produced);
-                if (due > produced)
+                while (!token.IsCancellationRequested)
                 {
-                    var batch = new List<T>((int)Math.Min(due - produced, 1 << 20));
-                    for (long i = produced; i < due; i++)
+                    long produced = Interlocked.Read(ref _produced);
+                    long backlog = (now - _startTime) * _recordsPerSecond / 1000 - Interlocked.Read(ref _skipped) - produced;
+                    if (backlog <= 0)
                     {
-                        batch.Add(Create(i, now));
+                        break;
                     }
 
-                    Store(batch);
-                    Interlocked.Exchange(ref _produced, due);
+                    if (backlog > maxBacklog)
+                    {
+                        Skip(backlog - maxBacklog);
+                        backlog = maxBacklog;
+                    }
+
+                    int n = (int)Math.Min(backlog, ChunkRecords);
+                    for (long i = produced; i < produced + n; i++)
+                    {
+                        chunk.Add(Create(i, now));
+                    }
+
+                    Store(chunk);
+                    chunk.Clear();
+                    Interlocked.Exchange(ref _produced, produced + n);
+                    now = _clock.GetTimeMillis();
                 }
 
                 _nextTick = (now / _tickMillis + 1) * _tickMillis;
@@ -91,6 +121,17 @@ public abstract class PacedReceiver<T> : Receiver<T>
         catch (InvalidOperationException) when (token.IsCancellationRequested)
         {
             // Stopped while storing.
+        }
+    }
+
+    private void Skip(long records)
+    {
+        // One line when the source first falls behind; the counter carries the rest.
+        if (Interlocked.Add(ref _skipped, records) == records)
+        {
+            Monitoring.Log.Warn($"{GetType().Name} (stream {StreamId}) is more than one second behind its rate of {_recordsPerSecond} records/s " +
+                $"(Store was held by backpressure or a full block queue, or records cannot be made that fast): {records} overdue records skipped, " +
+                "not built as a backlog; later skips are only counted (SkippedRecords)");
         }
     }
 }

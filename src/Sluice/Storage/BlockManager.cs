@@ -21,8 +21,12 @@ public sealed class BlockManager : IDisposable
         Replicator = replicator ?? new LocalOnlyReplicator();
         MaxMemory = maxMemoryBytes;
         _serializer = serializer ?? RecordSerializer.Instance;
-        _diskDirectory = Path.Combine(localDirectory, $"sluice-blocks-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _diskDirectory = Path.Combine(localDirectory, $"{SpillDirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        StaleSpillDirectories.Remove(localDirectory);
     }
+
+    /// <summary>Spill directories are named <c>sluice-blocks-&lt;pid&gt;-&lt;guid&gt;</c>, so a later process can tell whose they are.</summary>
+    internal const string SpillDirectoryPrefix = "sluice-blocks-";
 
     /// <summary>Where extra copies go when a level's replication is above one.</summary>
     public IBlockReplicator Replicator { get; }

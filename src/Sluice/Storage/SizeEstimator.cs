@@ -7,7 +7,9 @@ internal static class SizeEstimator
 {
     private const int Sample = 32;
 
-    public static long Estimate<T>(T[] values, ISerializer serializer)
+    public static long Estimate<T>(T[] values, ISerializer serializer) => Estimate((ReadOnlySpan<T>)values, serializer);
+
+    public static long Estimate<T>(ReadOnlySpan<T> values, ISerializer serializer)
     {
         long overhead = 32 + (long)values.Length * Unsafe.SizeOf<T>();
         if (!RuntimeHelpers.IsReferenceOrContainsReferences<T>() || values.Length == 0)

@@ -394,8 +394,25 @@ public abstract class DStream<T> : DStreamBase
     public void Print(int num = 10) => ForeachRDD((rdd, time) => PrintBatch(rdd, time, num), "Print");
 
     /// <summary>Writes every batch as directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c>, made visible atomically; a re-run of the same batch keeps the first output.</summary>
-    public void SaveAsTextFiles(string prefix, string suffix = "") =>
-        ForeachRDD((rdd, time) => TextFileWriter.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting), "SaveAsTextFiles");
+    public void SaveAsTextFiles(string prefix, string suffix = "")
+    {
+        // Before the first write of this run: what a killed earlier run left half-written goes, nothing of this run's.
+        var firstWrite = new object();
+        bool cleaned = false;
+        ForeachRDD((rdd, time) =>
+        {
+            lock (firstWrite)
+            {
+                if (!cleaned)
+                {
+                    TextFileWriter.RemoveStaleTemporaries(prefix);
+                    cleaned = true;
+                }
+            }
+
+            TextFileWriter.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
+        }, "SaveAsTextFiles");
+    }
 
     /// <summary>The directory name SaveAsTextFiles uses for a batch.</summary>
     public static string BatchFileName(string prefix, string suffix, Time time) =>

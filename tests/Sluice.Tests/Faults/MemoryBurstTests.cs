@@ -1,0 +1,140 @@
+using Sluice.Receiving;
+using Sluice.Sources;
+using Sluice.Tests.Sources;
+using Sluice.Util;
+
+namespace Sluice.Tests.Faults;
+
+/// <summary>
+/// A generated source whose Store is held while the clock runs far ahead (backpressure, a full block queue, a stalled
+/// pusher) must not build every overdue record in one list: it makes at most a chunk between stores and skips the
+/// schedule beyond one second of records.
+/// </summary>
+public sealed partial class MemoryBurstTests
+{
+    private const long Rate = 1_000_000;
+
+    /// <summary>Generous bound on records made between two stores; today's main makes the whole overdue hour (3.6 G).</summary>
+    private const int MaxMadeBetweenStores = 1 << 18;
+
+    [Fact(Timeout = 60_000)]
+    public async Task StoreHeldWhileTheClockJumpsAnHourMakesBoundedChunksAndSkipsTheOverdueSchedule()
+    {
+        await Task.Yield();
+        var clock = new ManualClock();
+        var receiver = new IndexReceiver(Rate, clock);
+        var supervisor = new HeldSupervisor(receiver.Stored);
+        receiver.Attach(supervisor);
+        receiver.OnStart();
+        try
+        {
+            // The first tick's 100,000 records; the first store is held while an hour passes.
+            clock.SetTime(100);
+            Assert.True(supervisor.FirstPushArrived.Wait(TimeSpan.FromSeconds(20)), "no record was stored at the first tick");
+            clock.SetTime(3_600_000);
+            supervisor.Release.Set();
+
+            // After the held store, one second of records (1,000,000) follows the jump, then one more tick's 100,000.
+            SocketTextStreamTests.WaitUntil(() => receiver.Overrun || supervisor.Total >= 1_000_000, "the records after the jump");
+            long expected = supervisor.FirstPush + 1_000_000;
+            SocketTextStreamTests.WaitUntil(() => receiver.Overrun || supervisor.Total >= expected, "the records after the jump");
+            clock.SetTime(3_600_100);
+            expected += 100_000;
+            SocketTextStreamTests.WaitUntil(() => receiver.Overrun || supervisor.Total >= expected, "the next tick's records");
+
+            Assert.False(receiver.Overrun, $"more than {MaxMadeBetweenStores} records were made without being stored: the overdue schedule was built as one backlog");
+            Assert.InRange(supervisor.MaxPush, 1, MaxMadeBetweenStores);
+            Assert.Equal(expected, supervisor.Total);
+            Assert.Equal(expected, receiver.Produced);
+            Assert.True(supervisor.Consecutive, "stored records are not the consecutive indices 0, 1, 2, …");
+            Assert.Equal(3_600_100, receiver.LastTime);
+
+            // The skipped schedule is counted, not made: the hour minus what was made.
+            Assert.Equal(3_600_100 * Rate / 1000 - expected, receiver.SkippedRecords);
+        }
+        finally
+        {
+            supervisor.Release.Set();
+            receiver.OnStop();
+        }
+    }
+
+    private sealed class IndexReceiver(long rate, IClock clock) : PacedReceiver<long>(rate, clock, TimeSpan.FromMilliseconds(100))
+    {
+        private long _madeSinceStore;
+
+        public volatile bool Overrun;
+
+        public long LastTime;
+
+        public void Stored() => Interlocked.Exchange(ref _madeSinceStore, 0);
+
+        protected override long Create(long index, long timeMillis)
+        {
+            if (Interlocked.Increment(ref _madeSinceStore) > MaxMadeBetweenStores)
+            {
+                // Ends the producing thread quietly: the test sees the flag instead of the test host running out of memory.
+                Overrun = true;
+                throw new OperationCanceledException("too many records made between stores");
+            }
+
+            Volatile.Write(ref LastTime, timeMillis);
+            return index;
+        }
+    }
+
+    private sealed class HeldSupervisor(Action onStored) : IReceiverSupervisor<long>
+    {
+        private long _next;
+        private long _total;
+        private int _maxPush;
+        private bool _consecutive = true;
+
+        public ManualResetEventSlim FirstPushArrived { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public long FirstPush { get; private set; } = -1;
+
+        public int MaxPush => Volatile.Read(ref _maxPush);
+
+        public bool Consecutive => Volatile.Read(ref _consecutive);
+
+        public bool IsReceiverStarted => true;
+
+        public bool IsReceiverStopped => false;
+
+        public void PushMany(ReadOnlySpan<long> records)
+        {
+            FirstPushArrived.Set();
+            Release.Wait();
+            foreach (long r in records)
+            {
+                _consecutive &= r == _next++;
+            }
+
+            _maxPush = Math.Max(_maxPush, records.Length);
+            if (FirstPush < 0)
+            {
+                FirstPush = records.Length;
+            }
+
+            Interlocked.Add(ref _total, records.Length);
+            onStored();
+        }
+
+        public void PushSingle(long record) => PushMany([record]);
+
+        public void PushBlock(long[] records, Action? onStored) => PushMany(records);
+
+        public void RestartReceiver(string message, Exception? error, TimeSpan? delay) => throw new InvalidOperationException(message, error);
+
+        public void StopReceiver(string message, Exception? error) => throw new InvalidOperationException(message, error);
+
+        public void ReportError(string message, Exception? error)
+        {
+        }
+    }
+}
