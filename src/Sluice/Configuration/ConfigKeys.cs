@@ -56,6 +56,14 @@ public static class ConfigKeys
     public const string WalFsync = "sluice.streaming.receiver.writeAheadLog.fsync";
     /// <summary>Time span covered by one write-ahead log segment file.</summary>
     public const string WalRollingInterval = "sluice.streaming.receiver.writeAheadLog.rollingInterval";
+    /// <summary>Start the web UI and REST API with the context (when the application references Sluice.Web).</summary>
+    public const string UiEnabled = "sluice.ui.enabled";
+    /// <summary>Port of the web UI; the next free port is taken when it is in use (0: any free port).</summary>
+    public const string UiPort = "sluice.ui.port";
+    /// <summary>Address the web UI binds to; loopback by default, unlike Spark.</summary>
+    public const string UiHost = "sluice.ui.host";
+    /// <summary>Completed batches the UI and REST API remember (Spark's spark.streaming.ui.retainedBatches).</summary>
+    public const string UiRetainedBatches = "sluice.ui.retainedBatches";
 
     private static readonly ConfigEntry[] Entries =
     [
@@ -84,6 +92,10 @@ public static class ConfigKeys
         new(WalEnable, ConfigKind.Bool, "false", "write received blocks to a write-ahead log"),
         new(WalFsync, ConfigKind.String, "batch", "write-ahead log sync policy", ["always", "batch", "never"]),
         new(WalRollingInterval, ConfigKind.Duration, "60s", "time span of one write-ahead log segment"),
+        new(UiEnabled, ConfigKind.Bool, "true", "start the web UI with the context"),
+        new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
+        new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),
+        new(UiRetainedBatches, ConfigKind.Int, "1000", "completed batches the UI remembers"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =
