@@ -33,9 +33,13 @@ public sealed class ExampleEnvironment
         return new StreamingContext(Conf, interval, Clock) { Output = Output };
     }
 
+    /// <summary>Called with the context just before it starts, created or recovered from a checkpoint (the CLI attaches the web UI here).</summary>
+    public Action<StreamingContext>? OnStarting { get; init; }
+
     /// <summary>Starts the context, runs until it stops or <see cref="Stop"/> fires (then stops gracefully), and returns 0.</summary>
     public int RunUntilStopped(StreamingContext ssc)
     {
+        OnStarting?.Invoke(ssc);
         ssc.Start();
         OnStarted?.Invoke(ssc);
         using var registration = Stop.Register(() => new Thread(() => ssc.Stop(stopSluiceContext: true, stopGracefully: true)) { IsBackground = true }.Start());

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Sluice.Configuration;
 using Sluice.Examples;
+using Sluice.Web;
 
 namespace Sluice.Cli;
 
@@ -41,7 +42,10 @@ public static class SluiceCommand
                 throw new UsageException($"--batch-interval '{parse.GetValue(batchInterval)}' must be greater than zero");
             }
 
-            return example.Run(passThrough, new ExampleEnvironment { Conf = sluiceConf, BatchInterval = interval, Output = output, Stop = stop });
+            return example.Run(passThrough, new ExampleEnvironment
+            {
+                Conf = sluiceConf, BatchInterval = interval, Output = output, Stop = stop, OnStarting = ssc => ssc.UseWebUi(error),
+            });
         });
 
         var app = new Argument<string>("app") { Description = "the application: a .dll, or a project directory" };

@@ -83,6 +83,14 @@ public static class ConfigKeys
     /// warning naming the lost files) instead of failing the start.
     /// </summary>
     public const string CheckpointAllowEmptyStateOnCorruption = "sluice.streaming.checkpoint.allowEmptyStateOnCorruption";
+    /// <summary>Start the web UI and REST API with the context (when the application references Sluice.Web).</summary>
+    public const string UiEnabled = "sluice.ui.enabled";
+    /// <summary>Port of the web UI; the next free port is taken when it is in use (0: any free port).</summary>
+    public const string UiPort = "sluice.ui.port";
+    /// <summary>Address the web UI binds to; loopback by default, unlike Spark.</summary>
+    public const string UiHost = "sluice.ui.host";
+    /// <summary>Completed batches the UI and REST API remember (Spark's spark.streaming.ui.retainedBatches).</summary>
+    public const string UiRetainedBatches = "sluice.ui.retainedBatches";
 
     private static readonly ConfigEntry[] Entries =
     [
@@ -118,6 +126,10 @@ public static class ConfigKeys
         new(WalFsync, ConfigKind.String, "batch", "write-ahead log sync policy", ["always", "batch", "never"]),
         new(WalRollingInterval, ConfigKind.Duration, "60s", "time span of one write-ahead log segment"),
         new(CheckpointAllowEmptyStateOnCorruption, ConfigKind.Bool, "false", "start state from empty when every checkpoint's data is corrupt or missing"),
+        new(UiEnabled, ConfigKind.Bool, "true", "start the web UI with the context"),
+        new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
+        new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),
+        new(UiRetainedBatches, ConfigKind.Int, "1000", "completed batches the UI remembers"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =

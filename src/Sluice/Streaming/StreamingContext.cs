@@ -19,6 +19,7 @@ public sealed class StreamingContext : IDisposable
     private readonly ManualResetEventSlim _terminated = new();
     private readonly bool _ownsSluiceContext;
     private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly List<IStreamingContextPlugin> _plugins = [];
     private Exception? _error;
 
     /// <summary>Creates a context with a new <see cref="Scheduling.SluiceContext"/> from <paramref name="conf"/>.</summary>
@@ -353,6 +354,19 @@ public sealed class StreamingContext : IDisposable
     /// <summary>Removes a listener.</summary>
     public void RemoveStreamingListener(IStreamingListener listener) => ListenerBus.RemoveListener(listener);
 
+    /// <summary>Attaches a plugin that is told when this context starts and stops.</summary>
+    public void AddPlugin(IStreamingContextPlugin plugin)
+    {
+        lock (_plugins)
+        {
+            _plugins.Add(plugin);
+        }
+    }
+
+    /// <summary>Ids of the input streams fed by receivers, in id order (monitoring counts receivers from them, as Spark's UI).</summary>
+    public IReadOnlyList<int> ReceiverInputStreamIds =>
+        [.. Graph.InputStreams.Where(static i => i is IReceiverInputDStream).Select(static i => i.Id).Order()];
+
     // ---- lifecycle ----
 
     /// <summary>Validates the graph and starts generating batches; a second call is an error.</summary>
@@ -427,6 +441,11 @@ public sealed class StreamingContext : IDisposable
 
         long now = Clock.GetTimeMillis();
         ListenerBus.Post(l => l.OnStreamingStarted(now));
+        foreach (var plugin in Plugins())
+        {
+            plugin.OnContextStarted(this);
+        }
+
         Log.Info($"streaming context started: batch interval {BatchDuration.TotalMilliseconds} ms, first batch at {ZeroTime + BatchDuration}");
     }
 
@@ -538,6 +557,18 @@ public sealed class StreamingContext : IDisposable
         _signals.Clear();
         ListenerBus.WaitUntilEmpty(TimeSpan.FromSeconds(10));
         ListenerBus.Dispose();
+        foreach (var plugin in Plugins())
+        {
+            try
+            {
+                plugin.OnContextStopped(this);
+            }
+            catch (Exception e)
+            {
+                Log.Error($"plugin {plugin.GetType().Name} failed to stop", e);
+            }
+        }
+
         if (stopSluiceContext)
         {
             SluiceContext.Stop();
@@ -545,6 +576,14 @@ public sealed class StreamingContext : IDisposable
 
         _terminated.Set();
         Log.Info("streaming context stopped");
+    }
+
+    private IStreamingContextPlugin[] Plugins()
+    {
+        lock (_plugins)
+        {
+            return [.. _plugins];
+        }
     }
 
     private void ThrowIfError()

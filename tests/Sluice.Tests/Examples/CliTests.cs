@@ -59,8 +59,9 @@ public class CliTests
     public async Task RunExampleRunsLogAnalysisForTwoBatches()
     {
         await Task.Yield();
-        var result = Run("run-example", "LogAnalysis", "--batches", "2", "--batch-interval", "500ms", "--master", "local[2]", "--conf", "sluice.log.level=error");
+        var result = Run("run-example", "LogAnalysis", "--batches", "2", "--batch-interval", "500ms", "--master", "local[2]", "--conf", "sluice.log.level=error", "--conf", "sluice.ui.port=0");
         Assert.Equal(0, result.Code);
+        Assert.Matches(@"^Sluice UI at http://127\.0\.0\.1:\d+$", result.Err.Trim());
         Assert.Equal(2, result.Out.Split("Malformed lines at").Length - 1);
         Assert.Contains("-------------------------------------------\nTime: ", result.Out.Replace("\r\n", "\n"));
     }

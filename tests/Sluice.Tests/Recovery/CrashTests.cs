@@ -22,7 +22,7 @@ public sealed class CrashTests : IDisposable
         foreach (var arg in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "RecoverableDirectoryWordCount", input, checkpoint, output,
-            "--batch-interval", "100ms", "--master", "local[2]", "--conf", $"sluice.log.level={(KeepLogs ? "info" : "error")}",
+            "--batch-interval", "100ms", "--master", "local[2]", "--conf", $"sluice.log.level={(KeepLogs ? "info" : "error")}", "--conf", "sluice.ui.port=0",
         })
         {
             start.ArgumentList.Add(arg);

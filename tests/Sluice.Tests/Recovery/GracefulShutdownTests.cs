@@ -32,7 +32,7 @@ public sealed partial class GracefulShutdownTests
         foreach (var arg in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "NetworkWordCount", "127.0.0.1", server.Port.ToString(),
-            "--batch-interval", "60s", "--master", "local[2]", "--conf", "sluice.streaming.stopGracefullyOnShutdown=true", "--conf", "sluice.log.level=info",
+            "--batch-interval", "60s", "--master", "local[2]", "--conf", "sluice.streaming.stopGracefullyOnShutdown=true", "--conf", "sluice.log.level=info", "--conf", "sluice.ui.port=0",
         })
         {
             start.ArgumentList.Add(arg);

@@ -1,0 +1,35 @@
+using Sluice.Configuration;
+using Sluice.Streaming;
+
+namespace Sluice.Web;
+
+/// <summary>Turns the web UI on for a context.</summary>
+public static class StreamingContextWebExtensions
+{
+    /// <summary>
+    /// Starts the UI and REST API for <paramref name="context"/> on <c>sluice.ui.host</c>:<c>sluice.ui.port</c> (the next free port on a
+    /// conflict) and prints <c>Sluice UI at URL</c> to <paramref name="output"/> (standard error by default); it stops with the context.
+    /// Returns null when <c>sluice.ui.enabled</c> is false.
+    /// </summary>
+    public static SluiceWebUi? UseWebUi(this StreamingContext context, TextWriter? output = null)
+    {
+        var conf = context.Conf;
+        if (!conf.GetBool(ConfigKeys.UiEnabled, true))
+        {
+            return null;
+        }
+
+        var application = new UiApplication(
+            $"local-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}",
+            conf.Get(ConfigKeys.AppName, "sluice"),
+            (long)context.BatchDuration.TotalMilliseconds,
+            Environment.UserName,
+            typeof(StreamingContext).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
+        var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app => StreamingApi.Map(app, () => [state]));
+        context.AddStreamingListener(state);
+        context.AddPlugin(new WebUiPlugin(state, server));
+        (output ?? Console.Error).WriteLine($"Sluice UI at {server.Url}");
+        return new SluiceWebUi(server, state);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Sluice.Streaming;
+
+/// <summary>
+/// An extension that lives as long as a context (the web UI, an event log): told when the context has started and when it has
+/// stopped, after every listener event was delivered. Lets libraries such as Sluice.Web attach without the core depending on them.
+/// </summary>
+public interface IStreamingContextPlugin
+{
+    /// <summary>The context started; called on the thread that called Start.</summary>
+    void OnContextStarted(StreamingContext context) { }
+
+    /// <summary>The context stopped and its listener bus is drained; called before AwaitTermination returns.</summary>
+    void OnContextStopped(StreamingContext context) { }
+}
