@@ -156,6 +156,14 @@ internal sealed class JobScheduler
                 continue;
             }
 
+            if (_failed)
+            {
+                // The context is stopping on an earlier failure, which holds back every later commit: running more only repeats work.
+                job.NotRun(new InvalidOperationException("not run: the context is stopping on an earlier failure"));
+                MarkFailed(set, job);
+                continue;
+            }
+
             try
             {
                 Run(set, job);
@@ -285,12 +293,8 @@ internal sealed class JobScheduler
         // The batch stays pending, so no checkpoint records it complete and no later batch commits before it.
         MarkFailed(set, job);
         string why = _skipFailedOutputs ? "; it reads state carried from batch to batch, so the batch cannot be skipped" : "";
-        if (IsRecordFailure(error))
-        {
-            why += " (the record fails again then, unless that operator sets it aside with OnError(ErrorPolicy.DeadLetter))";
-        }
-
-        _ssc.ReportError(new JobFailedException($"{message}{why}; batch {job.Time} is not committed and runs again when the program restarts from its checkpoint", error));
+        string hint = IsRecordFailure(error) ? ", where the record fails again unless that operator sets it aside with OnError(ErrorPolicy.DeadLetter)" : "";
+        _ssc.ReportError(new JobFailedException($"{message}{why}; batch {job.Time} is not committed and runs again when the program restarts from its checkpoint{hint}", error));
     }
 
     private void MarkFailed(JobSet set, Job job)

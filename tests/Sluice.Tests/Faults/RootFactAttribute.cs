@@ -19,9 +19,17 @@ public sealed class RootFactAttribute : FactAttribute
 
     private static bool IsRoot()
     {
-        using var id = Process.Start(new ProcessStartInfo("id", "-u") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string uid = id.StandardOutput.ReadToEnd().Trim();
-        id.WaitForExit();
-        return uid == "0";
+        try
+        {
+            using var id = Process.Start(new ProcessStartInfo("id", "-u") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            string uid = id.StandardOutput.ReadToEnd().Trim();
+            id.WaitForExit();
+            return uid == "0";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No id command: root cannot be confirmed, so the test is skipped rather than failing on mount.
+            return false;
+        }
     }
 }
