@@ -283,8 +283,9 @@ public sealed class OutputFailureTests : IDisposable
         string[][] runs = [["x y x a", "b y z"], ["z z c w", "x"]];
         var example = Sluice.Examples.ExampleCatalog.Find("RecoverableNetworkWordCount")!;
 
-        // A directory where the sink's commit file goes: the append is written, its commit fails on every attempt.
-        Directory.CreateDirectory(output + ".commit.tmp");
+        // A directory where the sink's commit file goes: the append is written, its commit fails on every attempt. (Not
+        // its temporary's place: a stale temporary is removed when the sink starts.)
+        Directory.CreateDirectory(output + ".commit");
         using (var server = new Sluice.Tests.Sources.TestLineServer())
         {
             server.Next(s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", runs[0]) + "\n")));
@@ -294,7 +295,7 @@ public sealed class OutputFailureTests : IDisposable
             runner.Clock.SetTime(1000);
             var e = Assert.Throws<AggregateException>(() => runner.Wait()).InnerException;
             Assert.IsType<StreamingQueryException>(e);
-            Assert.Contains($"{output}.commit.tmp", e.Message);
+            Assert.Contains($"{output}.commit", e.Message);
             Assert.Contains("batch 1000 ms is not committed", e.Message);
             Assert.Equal(3, waits.Count);
 
@@ -303,7 +304,7 @@ public sealed class OutputFailureTests : IDisposable
         }
 
         // The attempts left their text past the committed length; the restart cuts it off and writes each batch once.
-        Directory.Delete(output + ".commit.tmp");
+        Directory.Delete(output + ".commit");
         using (var server = new Sluice.Tests.Sources.TestLineServer())
         {
             server.Next(s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", runs[1]) + "\n")));
