@@ -1,4 +1,3 @@
-using System.Text;
 using Sluice.Monitoring;
 
 namespace Sluice.Recovery;
@@ -92,28 +91,11 @@ internal static class CheckpointRecovery
         return (chosen.Checkpoint, chosen.Lost);
     }
 
-    /// <summary>One line: each distinct list of problems once, after the metadata checkpoints that have it.</summary>
+    /// <summary>One line: how many metadata checkpoints were passed over, then every damaged file once with what is wrong with it.</summary>
     private static string Describe(List<(string File, List<string> Problems)> passedOver)
     {
-        var text = new StringBuilder();
-        foreach (var group in passedOver.GroupBy(p => string.Join("; ", p.Problems), StringComparer.Ordinal))
-        {
-            if (text.Length > 0)
-            {
-                text.Append(" | ");
-            }
-
-            var names = group.Select(p => Path.GetFileName(p.File)).ToList();
-            bool ownProblem = group.Key.Contains(names[0], StringComparison.Ordinal);
-            if (!ownProblem)
-            {
-                text.Append(names.Count == 1 ? $"metadata/{names[0]} needs " : $"metadata/{names[0]} and {names.Count - 1} older need ");
-            }
-
-            text.Append(group.Key);
-        }
-
-        return text.ToString();
+        var distinct = passedOver.SelectMany(static p => p.Problems).Distinct(StringComparer.Ordinal);
+        return $"{passedOver.Count} metadata checkpoint(s) passed over, newest {Path.GetFileName(passedOver[0].File)}; damaged: {string.Join("; ", distinct)}";
     }
 
     private static void MoveAside(IEnumerable<(string File, List<string> Problems)> passedOver)
