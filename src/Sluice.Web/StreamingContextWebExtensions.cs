@@ -26,7 +26,12 @@ public static class StreamingContextWebExtensions
             Environment.UserName,
             typeof(StreamingContext).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
-        var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app => StreamingApi.Map(app, () => [state]));
+        var metrics = new StreamingMetrics(state);
+        var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app =>
+        {
+            StreamingApi.Map(app, () => [state]);
+            MetricsEndpoint.Map(app, metrics);
+        });
         context.AddStreamingListener(state);
         context.AddPlugin(new WebUiPlugin(state, server));
         (output ?? Console.Error).WriteLine($"Sluice UI at {server.Url}");

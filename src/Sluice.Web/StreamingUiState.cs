@@ -18,6 +18,7 @@ public sealed class StreamingUiState : IStreamingListener
     private readonly SortedDictionary<long, BatchRecord> _running = [];
     private readonly Queue<BatchRecord> _completed = new();
     private readonly SortedDictionary<int, MonitoringReceiver> _receivers = [];
+    private readonly SortedDictionary<int, long> _receivedByStream = [];
     private int[] _receiverStreamIds = [];
     private long _startTime = -1;
     private long _endTime = -1;
@@ -102,6 +103,10 @@ public sealed class StreamingUiState : IStreamingListener
             record.Info = batch;
             _running[id] = record;
             _totalReceivedRecords += batch.NumRecords;
+            foreach (var input in batch.StreamIdToInputInfo.Values)
+            {
+                _receivedByStream[input.InputStreamId] = _receivedByStream.GetValueOrDefault(input.InputStreamId) + input.NumRecords;
+            }
             _lastUpdated = Math.Max(_lastUpdated, batch.ProcessingStartTime ?? -1);
         }
     }
@@ -178,6 +183,15 @@ public sealed class StreamingUiState : IStreamingListener
                 AverageMillis(batches.Select(static b => b.Info.SchedulingDelay)),
                 AverageMillis(batches.Select(static b => b.Info.ProcessingDelay)),
                 AverageMillis(batches.Select(static b => b.Info.TotalDelay)));
+        }
+    }
+
+    /// <summary>Records received so far by each input stream (counted when their batch starts, as the received total).</summary>
+    public IReadOnlyDictionary<int, long> ReceivedRecordsByStream()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<int, long>(_receivedByStream);
         }
     }
 

@@ -49,6 +49,7 @@ public sealed class StreamingContext : IDisposable
         _ownsSluiceContext = ownsContext;
         Graph = new DStreamGraph(this);
         ListenerBus = new StreamingListenerBus();
+        ListenerBus.AddListener(new BatchProgressLogger(Time.ToMillis(batchInterval)));
         InputInfoTracker = new InputInfoTracker();
         ReceiverTracker = new ReceiverTracker(this);
         JobScheduler = new JobScheduler(this);
