@@ -20,6 +20,7 @@ public sealed class StreamingUiState : IStreamingListener
     private readonly SortedDictionary<int, MonitoringReceiver> _receivers = [];
     private readonly SortedDictionary<int, long> _receivedByStream = [];
     private int[] _receiverStreamIds = [];
+    private string[][] _properties = [];
     private long _startTime = -1;
     private long _endTime = -1;
     private long _lastUpdated = -1;
@@ -60,6 +61,25 @@ public sealed class StreamingUiState : IStreamingListener
         lock (_gate)
         {
             _receiverStreamIds = [.. streamIds];
+        }
+    }
+
+    /// <summary>Sets the configuration shown on the environment page; values of secret-looking keys are redacted here, once.</summary>
+    public void SetConfiguration(IEnumerable<KeyValuePair<string, string>> properties)
+    {
+        string[][] redacted = [.. properties.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => new[] { p.Key, Redaction.Redact(p.Key, p.Value) })];
+        lock (_gate)
+        {
+            _properties = redacted;
+        }
+    }
+
+    /// <summary>Spark's <c>/environment</c>, in part.</summary>
+    public EnvironmentInfo Environment()
+    {
+        lock (_gate)
+        {
+            return new EnvironmentInfo(new RuntimeInfo(System.Environment.Version.ToString(), System.Runtime.InteropServices.RuntimeInformation.OSDescription), _properties);
         }
     }
 

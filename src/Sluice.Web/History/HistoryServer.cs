@@ -16,7 +16,11 @@ public sealed class HistoryServer : IDisposable
     {
         _root = root;
         _retainedBatches = retainedBatches;
-        _server = WebUi.Start(host, port, app => StreamingApi.Map(app, Applications));
+        _server = WebUi.Start(host, port, app =>
+        {
+            StreamingApi.Map(app, Applications);
+            UiPages.Map(app);
+        });
     }
 
     /// <summary>The server's address.</summary>
