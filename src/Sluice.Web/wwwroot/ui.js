@@ -59,7 +59,7 @@ async function streamingPage() {
   const rate = done.map(b => [b.batchId, b.inputSize * 1000 / s.batchDuration]);
   const receiverRows = receivers.map(r => row(`&nbsp;&nbsp;${esc(r.streamName)} [${r.streamId}]`, `receiver-${r.streamId}`, r.eventRates)).join("");
   return `<h2>Streaming statistics</h2>
-    <p id="summary">Running batches of <b>${s.batchDuration} ms</b> since ${esc(s.startTime)}
+    <p id="summary">Batches of <b>${s.batchDuration} ms</b> since ${esc(s.startTime)}
     (<span id="completed-count">${s.numTotalCompletedBatches}</span> completed batches, <span id="records">${s.numProcessedRecords}</span> records).
     Receivers: ${s.numActiveReceivers} active of ${s.numReceivers}.</p>
     <p>Averages: input rate ${s.avgInputRate === undefined ? "-" : s.avgInputRate.toFixed(2)} records/s, scheduling delay ${ms(s.avgSchedulingDelay)},
@@ -107,7 +107,14 @@ async function render() {
       const apps = await get(api);
       if (apps.length === 0) { document.getElementById("page").textContent = "No application yet."; return; }
       appId = new URLSearchParams(location.search).get("app") || apps[apps.length - 1].id;
-      document.getElementById("app-name").textContent = apps.find(a => a.id === appId)?.name ?? appId;
+      const label = document.getElementById("app-name");
+      if (apps.length === 1) {
+        label.textContent = apps[0].name;
+      } else {
+        // The history server serves several applications: choose one (its id goes into the address).
+        label.innerHTML = `<select id="app-select">${apps.map(a => `<option value="${esc(a.id)}"${a.id === appId ? " selected" : ""}>${esc(a.name)} (${esc(a.id)}${a.attempts[0].completed ? ", finished" : ""})</option>`).join("")}</select>`;
+        document.getElementById("app-select").addEventListener("change", e => { location.search = `?app=${encodeURIComponent(e.target.value)}`; });
+      }
     }
     const batch = hash.match(/^#\/batch\/(\d+)/);
     const html = batch ? await batchPage(batch[1])
