@@ -7,7 +7,7 @@ namespace Sluice.Tests.Web;
 public class BrowserTests
 {
     private static string ArtifactDirectory =>
-        Environment.GetEnvironmentVariable("SLUICE_TEST_ARTIFACTS") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "TestResults");
+        Environment.GetEnvironmentVariable("TEST_ARTIFACTS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "TestResults");
 
     [ChromiumFact(Timeout = 180_000)]
     public async Task TheStreamingPageDrawsItsChartsFollowsTheRunAndOpensABatch()
