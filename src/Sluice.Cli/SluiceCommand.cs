@@ -4,6 +4,7 @@ using System.Reflection;
 using Sluice.Configuration;
 using Sluice.Examples;
 using Sluice.Web;
+using Sluice.Web.History;
 
 namespace Sluice.Cli;
 
@@ -44,7 +45,11 @@ public static class SluiceCommand
 
             return example.Run(passThrough, new ExampleEnvironment
             {
-                Conf = sluiceConf, BatchInterval = interval, Output = output, Stop = stop, OnStarting = ssc => ssc.UseWebUi(error),
+                Conf = sluiceConf, BatchInterval = interval, Output = output, Stop = stop, OnStarting = ssc =>
+                {
+                    ssc.UseWebUi(error);
+                    ssc.UseEventLog();
+                },
             });
         });
 
@@ -58,6 +63,20 @@ public static class SluiceCommand
             sluiceConf.Validate();
             string target = parse.GetValue(app)!;
             return Submit(target, ExampleArguments(args, target), sluiceConf);
+        });
+
+        var logDir = new Option<string>("--dir") { Description = "the event log directory (sluice.eventLog.dir)", Required = true };
+        var historyPort = new Option<int>("--port") { Description = "port of the history server", DefaultValueFactory = _ => 18080 };
+        var history = new Command("history-server", "serve the UI's REST API for the applications logged in an event log directory") { logDir, historyPort, conf };
+        history.SetAction(parse =>
+        {
+            var sluiceConf = BuildConf(null, parse.GetValue(conf));
+            using var server = HistoryServer.Start(
+                parse.GetValue(logDir)!, sluiceConf.Get(ConfigKeys.UiHost, "127.0.0.1"), parse.GetValue(historyPort), sluiceConf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
+            output.WriteLine($"Sluice history server at {server.Url}");
+            output.Flush();
+            WaitForStop(stop);
+            return 0;
         });
 
         var list = new Command("examples", "list the bundled examples");
@@ -78,7 +97,7 @@ public static class SluiceCommand
             return 0;
         }
 
-        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, list };
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, history, list };
         try
         {
             var parse = root.Parse(args);
@@ -90,10 +109,22 @@ public static class SluiceCommand
 
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UsageException or ConfigurationException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidOperationException or Streaming.StreamingQueryException or Recovery.CheckpointException)
+        catch (Exception e) when (e is UsageException or ConfigurationException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidOperationException or Streaming.StreamingQueryException or Recovery.CheckpointException or IOException or InvalidDataException)
         {
             error.WriteLine($"sluice: {FirstLine(e.Message)}");
             return e is UsageException ? 2 : 1;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug of Sluice's or the application's, still one line and a non-zero exit rather than
+            // the runtime's unhandled-exception dump; the stack trace is at debug level.
+            error.WriteLine($"sluice: unexpected {e.GetType().Name}: {FirstLine(e.Message)}");
+            if (Monitoring.Log.Level <= Monitoring.LogLevel.Debug)
+            {
+                error.WriteLine(e.ToString());
+            }
+
+            return 1;
         }
     }
 
@@ -177,6 +208,34 @@ public static class SluiceCommand
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         process.WaitForExit();
         return process.ExitCode;
+    }
+
+    // Runs until Ctrl+C, SIGTERM or the caller's token.
+    private static void WaitForStop(CancellationToken stop)
+    {
+        using var done = new ManualResetEventSlim();
+        using var registration = stop.Register(done.Set);
+        var signals = new List<System.Runtime.InteropServices.PosixSignalRegistration>();
+        try
+        {
+            foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
+            {
+                signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, ctx =>
+                {
+                    ctx.Cancel = true;
+                    done.Set();
+                }));
+            }
+
+            done.Wait();
+        }
+        finally
+        {
+            foreach (var s in signals)
+            {
+                s.Dispose();
+            }
+        }
     }
 
     private static string FirstLine(string message)

@@ -23,6 +23,8 @@ public static class StreamingApi
         routes.MapGet("/api/v1/applications", () => Ok(applications().Select(static a => a.ApplicationInfo()).ToList()));
         routes.MapGet("/api/v1/applications/{appId}", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.ApplicationInfo())));
+        routes.MapGet("/api/v1/applications/{appId}/environment", (string appId) =>
+            WithApp(applications, appId, static a => Ok(a.Environment())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/statistics", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.Statistics())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/receivers", (string appId) =>

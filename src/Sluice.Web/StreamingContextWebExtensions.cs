@@ -19,17 +19,38 @@ public static class StreamingContextWebExtensions
             return null;
         }
 
-        var application = new UiApplication(
-            $"local-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}",
-            conf.Get(ConfigKeys.AppName, "sluice"),
-            (long)context.BatchDuration.TotalMilliseconds,
-            Environment.UserName,
-            typeof(StreamingContext).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        var application = UiApplication.For(context);
         var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
-        var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app => StreamingApi.Map(app, () => [state]));
+        state.SetConfiguration(conf.GetAll());
+        var metrics = new StreamingMetrics(state);
+        var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app =>
+        {
+            StreamingApi.Map(app, () => [state]);
+            UiPages.Map(app);
+            MetricsEndpoint.Map(app, metrics);
+        });
         context.AddStreamingListener(state);
         context.AddPlugin(new WebUiPlugin(state, server));
         (output ?? Console.Error).WriteLine($"Sluice UI at {server.Url}");
         return new SluiceWebUi(server, state);
+    }
+
+    /// <summary>
+    /// Writes every listener event of <paramref name="context"/> to a JSON-lines event log under <c>sluice.eventLog.dir</c> for the
+    /// history server; returns the application's log directory, or null when <c>sluice.eventLog.enabled</c> is false.
+    /// </summary>
+    public static string? UseEventLog(this StreamingContext context)
+    {
+        var conf = context.Conf;
+        if (!conf.GetBool(ConfigKeys.EventLogEnabled))
+        {
+            return null;
+        }
+
+        string root = conf.Get(ConfigKeys.EventLogDir) ?? Path.Combine(Path.GetTempPath(), "sluice-events");
+        var writer = new History.EventLogWriter(root, UiApplication.For(context), conf.GetBytes(ConfigKeys.EventLogMaxFileSize, 128L << 20));
+        context.AddStreamingListener(writer);
+        context.AddPlugin(writer);
+        return writer.Directory;
     }
 }

@@ -18,7 +18,9 @@ public sealed class StreamingUiState : IStreamingListener
     private readonly SortedDictionary<long, BatchRecord> _running = [];
     private readonly Queue<BatchRecord> _completed = new();
     private readonly SortedDictionary<int, MonitoringReceiver> _receivers = [];
+    private readonly SortedDictionary<int, long> _receivedByStream = [];
     private int[] _receiverStreamIds = [];
+    private string[][] _properties = [];
     private long _startTime = -1;
     private long _endTime = -1;
     private long _lastUpdated = -1;
@@ -62,6 +64,25 @@ public sealed class StreamingUiState : IStreamingListener
         }
     }
 
+    /// <summary>Sets the configuration shown on the environment page; values of secret-looking keys are redacted here, once.</summary>
+    public void SetConfiguration(IEnumerable<KeyValuePair<string, string>> properties)
+    {
+        string[][] redacted = [.. properties.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => new[] { p.Key, Redaction.Redact(p.Key, p.Value) })];
+        lock (_gate)
+        {
+            _properties = redacted;
+        }
+    }
+
+    /// <summary>Spark's <c>/environment</c>, in part.</summary>
+    public EnvironmentInfo Environment()
+    {
+        lock (_gate)
+        {
+            return new EnvironmentInfo(new RuntimeInfo(System.Environment.Version.ToString(), System.Runtime.InteropServices.RuntimeInformation.OSDescription), _properties);
+        }
+    }
+
     /// <summary>Marks the application ended at <paramref name="time"/> (clock milliseconds).</summary>
     public void SetEnded(long time)
     {
@@ -102,6 +123,10 @@ public sealed class StreamingUiState : IStreamingListener
             record.Info = batch;
             _running[id] = record;
             _totalReceivedRecords += batch.NumRecords;
+            foreach (var input in batch.StreamIdToInputInfo.Values)
+            {
+                _receivedByStream[input.InputStreamId] = _receivedByStream.GetValueOrDefault(input.InputStreamId) + input.NumRecords;
+            }
             _lastUpdated = Math.Max(_lastUpdated, batch.ProcessingStartTime ?? -1);
         }
     }
@@ -178,6 +203,15 @@ public sealed class StreamingUiState : IStreamingListener
                 AverageMillis(batches.Select(static b => b.Info.SchedulingDelay)),
                 AverageMillis(batches.Select(static b => b.Info.ProcessingDelay)),
                 AverageMillis(batches.Select(static b => b.Info.TotalDelay)));
+        }
+    }
+
+    /// <summary>Records received so far by each input stream (counted when their batch starts, as the received total).</summary>
+    public IReadOnlyDictionary<int, long> ReceivedRecordsByStream()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<int, long>(_receivedByStream);
         }
     }
 

@@ -91,6 +91,12 @@ public static class ConfigKeys
     public const string UiHost = "sluice.ui.host";
     /// <summary>Completed batches the UI and REST API remember (Spark's spark.streaming.ui.retainedBatches).</summary>
     public const string UiRetainedBatches = "sluice.ui.retainedBatches";
+    /// <summary>Write every listener event to a JSON-lines event log that the history server reads (Spark's spark.eventLog.enabled).</summary>
+    public const string EventLogEnabled = "sluice.eventLog.enabled";
+    /// <summary>Directory of the event logs, one subdirectory per application (Spark's spark.eventLog.dir).</summary>
+    public const string EventLogDir = "sluice.eventLog.dir";
+    /// <summary>Size at which an event log file is closed and the next one started (Spark's spark.eventLog.rolling.maxFileSize).</summary>
+    public const string EventLogMaxFileSize = "sluice.eventLog.rolling.maxFileSize";
 
     private static readonly ConfigEntry[] Entries =
     [
@@ -130,6 +136,9 @@ public static class ConfigKeys
         new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
         new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),
         new(UiRetainedBatches, ConfigKind.Int, "1000", "completed batches the UI remembers"),
+        new(EventLogEnabled, ConfigKind.Bool, "false", "write listener events to an event log"),
+        new(EventLogDir, ConfigKind.String, null, "event log directory (default: sluice-events in the system temp directory)"),
+        new(EventLogMaxFileSize, ConfigKind.Bytes, "128m", "size at which an event log file rolls over"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =

@@ -107,6 +107,12 @@ internal sealed class JobScheduler
         }
     }
 
+    /// <summary>
+    /// Runs no job that has not started yet: what a non-graceful stop asked for from inside a job needs at once, before
+    /// the stop itself (on another thread) gets that far, or this job's thread would go on to the next batch's jobs.
+    /// </summary>
+    public void DiscardQueuedJobs() => _discard = true;
+
     /// <summary>Stops taking jobs; graceful waits for every submitted batch, otherwise only for running jobs.</summary>
     public void Stop(bool graceful)
     {

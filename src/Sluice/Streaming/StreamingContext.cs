@@ -49,6 +49,7 @@ public sealed class StreamingContext : IDisposable
         _ownsSluiceContext = ownsContext;
         Graph = new DStreamGraph(this);
         ListenerBus = new StreamingListenerBus();
+        ListenerBus.AddListener(new BatchProgressLogger(Time.ToMillis(batchInterval)));
         InputInfoTracker = new InputInfoTracker();
         ReceiverTracker = new ReceiverTracker(this);
         JobScheduler = new JobScheduler(this);
@@ -487,6 +488,11 @@ public sealed class StreamingContext : IDisposable
         // A job that stops its own context would wait for itself.
         if (JobScheduler.IsJobThread)
         {
+            if (!stopGracefully)
+            {
+                JobScheduler.DiscardQueuedJobs();
+            }
+
             new Thread(() => StopActive(stopSluiceContext, stopGracefully)) { IsBackground = true, Name = "sluice-stop" }.Start();
             return;
         }

@@ -46,6 +46,7 @@ public class CliTests
     [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1" }, "usage: sluice run-example NetworkWordCount <hostname> <port>")]
     [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1", "http" }, "port 'http' is not a number")]
     [InlineData(new[] { "submit", "/nonexistent/app.dll" }, "does not exist")]
+    [InlineData(new[] { "history-server", "--dir", "/nonexistent/events" }, "event log directory /nonexistent/events does not exist")]
     public void ErrorsAreOneClearLineAndANonZeroCode(string[] args, string message)
     {
         var result = Run(args);
@@ -64,5 +65,49 @@ public class CliTests
         Assert.Matches(@"^Sluice UI at http://127\.0\.0\.1:\d+$", result.Err.Trim());
         Assert.Equal(2, result.Out.Split("Malformed lines at").Length - 1);
         Assert.Contains("-------------------------------------------\nTime: ", result.Out.Replace("\r\n", "\n"));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task HistoryServerServesTheLoggedApplicationsUntilStopped()
+    {
+        await Task.Yield();
+        string dir = Path.Combine(Path.GetTempPath(), "sluice-history-cli-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = Run("run-example", "LogAnalysis", "--batches", "2", "--batch-interval", "500ms", "--master", "local[2]", "--conf", "sluice.log.level=error",
+                "--conf", "sluice.ui.enabled=false", "--conf", "sluice.eventLog.enabled=true", "--conf", $"sluice.eventLog.dir={dir}");
+            Assert.Equal(0, run.Code);
+            var text = new StringWriter();
+            var output = TextWriter.Synchronized(text);
+            using var stop = new CancellationTokenSource();
+            var server = Task.Run(() => SluiceCommand.Run(["history-server", "--dir", dir, "--port", "0"], output, TextWriter.Null, stop.Token));
+            // A synchronized writer locks itself (MethodImplOptions.Synchronized): read under the same lock.
+            string Read()
+            {
+                lock (output)
+                {
+                    return text.ToString();
+                }
+            }
+
+            string? url = null;
+            Assert.True(SpinWait.SpinUntil(() => (url = System.Text.RegularExpressions.Regex.Match(Read(), @"Sluice history server at (\S+)").Groups[1].Value) is { Length: > 0 }, TimeSpan.FromSeconds(30)));
+            var apps = Sluice.Tests.Web.RestJson.Get($"{url}/api/v1/applications").AsArray();
+            var app = Assert.Single(apps)!;
+            Assert.Equal("LogAnalysis", (string?)app["name"]);
+            Assert.True((bool)app["attempts"]![0]!["completed"]!);
+            var statistics = Sluice.Tests.Web.RestJson.Get($"{url}/api/v1/applications/{(string?)app["id"]}/streaming/statistics");
+            Assert.True((long)statistics["numTotalCompletedBatches"]! >= 2);
+            Assert.Equal(500L, (long)statistics["batchDuration"]!);
+            stop.Cancel();
+            Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 }

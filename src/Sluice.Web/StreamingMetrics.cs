@@ -1,0 +1,92 @@
+using Prometheus;
+
+namespace Sluice.Web;
+
+/// <summary>
+/// Prometheus metrics of one application, read from its UI state at each scrape: stable <c>sluice_streaming_*</c> names, the
+/// application's name (never its id) and the stream id as labels, seconds for times as Prometheus asks.
+/// </summary>
+public sealed class StreamingMetrics
+{
+    private static readonly string[] AppLabel = ["application"];
+    private static readonly string[] StreamLabels = ["application", "stream"];
+
+    private readonly StreamingUiState _state;
+    private readonly string _app;
+    private readonly Gauge _receivers;
+    private readonly Gauge _activeReceivers;
+    private readonly Gauge _inactiveReceivers;
+    private readonly Counter _completedBatches;
+    private readonly Gauge _retainedBatches;
+    private readonly Gauge _activeBatches;
+    private readonly Counter _processedRecords;
+    private readonly Counter _receivedRecords;
+    private readonly Counter _streamRecords;
+    private readonly Gauge _batchDuration;
+    private readonly Gauge _inputRate;
+    private readonly Gauge _schedulingDelay;
+    private readonly Gauge _processingTime;
+    private readonly Gauge _totalDelay;
+    private readonly Gauge _gcPause;
+    private readonly Gauge _gcCollections;
+    private readonly Gauge _heap;
+
+    /// <summary>Registers the metrics of <paramref name="state"/> in a new registry.</summary>
+    public StreamingMetrics(StreamingUiState state)
+    {
+        _state = state;
+        _app = state.Application.Name;
+        Registry = Metrics.NewCustomRegistry();
+        var f = Metrics.WithCustomRegistry(Registry);
+        _receivers = f.CreateGauge("sluice_streaming_receivers", "Receiver input streams.", AppLabel);
+        _activeReceivers = f.CreateGauge("sluice_streaming_active_receivers", "Receivers running now.", AppLabel);
+        _inactiveReceivers = f.CreateGauge("sluice_streaming_inactive_receivers", "Receivers not running now.", AppLabel);
+        _completedBatches = f.CreateCounter("sluice_streaming_completed_batches_total", "Batches completed since start.", AppLabel);
+        _retainedBatches = f.CreateGauge("sluice_streaming_retained_completed_batches", "Completed batches the UI remembers.", AppLabel);
+        _activeBatches = f.CreateGauge("sluice_streaming_active_batches", "Batches queued or running.", AppLabel);
+        _processedRecords = f.CreateCounter("sluice_streaming_processed_records_total", "Records of completed batches.", AppLabel);
+        _receivedRecords = f.CreateCounter("sluice_streaming_received_records_total", "Records of started batches.", AppLabel);
+        _streamRecords = f.CreateCounter("sluice_streaming_stream_received_records_total", "Records of started batches, per input stream.", StreamLabels);
+        _batchDuration = f.CreateGauge("sluice_streaming_batch_duration_seconds", "Batch interval.", AppLabel);
+        _inputRate = f.CreateGauge("sluice_streaming_input_rate_records_per_second", "Average input rate over the retained batches.", AppLabel);
+        _schedulingDelay = f.CreateGauge("sluice_streaming_scheduling_delay_seconds", "Average scheduling delay over the retained batches.", AppLabel);
+        _processingTime = f.CreateGauge("sluice_streaming_processing_time_seconds", "Average processing time over the retained batches.", AppLabel);
+        _totalDelay = f.CreateGauge("sluice_streaming_total_delay_seconds", "Average total delay over the retained batches.", AppLabel);
+        _gcPause = f.CreateGauge("sluice_streaming_gc_pause_seconds_total", "Time the process has spent paused for garbage collection.", AppLabel);
+        _gcCollections = f.CreateGauge("sluice_streaming_gc_collections_total", "Garbage collections since the process started.", AppLabel);
+        _heap = f.CreateGauge("sluice_streaming_heap_size_bytes", "Bytes in use on the managed heap.", AppLabel);
+        Registry.AddBeforeCollectCallback(Update);
+    }
+
+    /// <summary>The registry scraped at <c>/metrics</c>.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Writes the metrics in Prometheus' text format.</summary>
+    public Task WriteAsync(Stream output, CancellationToken cancel) => Registry.CollectAndExportAsTextAsync(output, cancel);
+
+    private void Update()
+    {
+        var s = _state.Statistics();
+        _receivers.WithLabels(_app).Set(s.NumReceivers);
+        _activeReceivers.WithLabels(_app).Set(s.NumActiveReceivers);
+        _inactiveReceivers.WithLabels(_app).Set(s.NumInactiveReceivers);
+        _completedBatches.WithLabels(_app).IncTo(s.NumTotalCompletedBatches);
+        _retainedBatches.WithLabels(_app).Set(s.NumRetainedCompletedBatches);
+        _activeBatches.WithLabels(_app).Set(s.NumActiveBatches);
+        _processedRecords.WithLabels(_app).IncTo(s.NumProcessedRecords);
+        _receivedRecords.WithLabels(_app).IncTo(s.NumReceivedRecords);
+        foreach (var (stream, records) in _state.ReceivedRecordsByStream())
+        {
+            _streamRecords.WithLabels(_app, stream.ToString(System.Globalization.CultureInfo.InvariantCulture)).IncTo(records);
+        }
+
+        _batchDuration.WithLabels(_app).Set(s.BatchDuration / 1000.0);
+        _inputRate.WithLabels(_app).Set(s.AvgInputRate ?? 0);
+        _schedulingDelay.WithLabels(_app).Set((s.AvgSchedulingDelay ?? 0) / 1000.0);
+        _processingTime.WithLabels(_app).Set((s.AvgProcessingTime ?? 0) / 1000.0);
+        _totalDelay.WithLabels(_app).Set((s.AvgTotalDelay ?? 0) / 1000.0);
+        _gcPause.WithLabels(_app).Set(GC.GetTotalPauseDuration().TotalSeconds);
+        _gcCollections.WithLabels(_app).Set(GC.CollectionCount(0));
+        _heap.WithLabels(_app).Set(GC.GetTotalMemory(forceFullCollection: false));
+    }
+}

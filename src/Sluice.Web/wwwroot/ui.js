@@ -1,0 +1,136 @@
+// The Sluice UI: pages drawn from the REST API (Spark's /api/v1 fields), polled every second.
+"use strict";
+const api = "/api/v1/applications";
+let appId = null;
+let timer = null;
+
+const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+const ms = v => v === undefined || v === null ? "-" : `${v} ms`;
+const fmtTime = id => new Date(id).toISOString().replace("T", " ").replace("Z", "");
+
+async function get(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+// A line of values over batch times, with a dashed line at `limit` when given (the batch interval for processing time).
+function timeline(id, points, limit) {
+  const w = 480, h = 120, pad = 4;
+  const max = Math.max(1, limit || 0, ...points.map(p => p[1]));
+  const xs = points.map(p => p[0]);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs);
+  const sx = t => pad + (x1 === x0 ? (w - 2 * pad) / 2 : (t - x0) / (x1 - x0) * (w - 2 * pad));
+  const sy = v => h - pad - v / max * (h - 2 * pad);
+  const pts = points.map(p => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" ");
+  const lim = limit ? `<line class="interval" x1="0" x2="${w}" y1="${sy(limit)}" y2="${sy(limit)}"></line>` : "";
+  return `<svg id="${id}" class="timeline" width="${w}" height="${h}" data-points="${points.length}">${lim}<polyline points="${pts}"></polyline></svg>`;
+}
+
+// A histogram of the same values in ten bins.
+function histogram(id, values) {
+  const w = 200, h = 120, bins = 10;
+  const max = Math.max(1, ...values);
+  const counts = new Array(bins).fill(0);
+  values.forEach(v => counts[Math.min(bins - 1, Math.floor(v / max * bins))]++);
+  const top = Math.max(1, ...counts);
+  const bw = w / bins;
+  const bars = counts.map((c, i) => `<rect class="bar" x="${i * bw + 1}" y="${h - c / top * (h - 4)}" width="${bw - 2}" height="${c / top * (h - 4)}"></rect>`).join("");
+  return `<svg id="${id}" class="histogram" width="${w}" height="${h}" data-values="${values.length}">${bars}</svg>`;
+}
+
+function row(label, id, points, limit) {
+  return `<div class="timeline-row"><div class="label">${label}</div>${timeline(id + "-timeline", points, limit)}${histogram(id + "-histogram", points.map(p => p[1]))}</div>`;
+}
+
+function batchTable(id, batches) {
+  const rows = batches.map(b => `<tr>
+    <td><a class="batch-link" href="#/batch/${b.batchId}">${esc(fmtTime(b.batchId))}</a></td><td>${esc(b.status)}</td>
+    <td>${b.inputSize}</td><td>${ms(b.schedulingDelay)}</td><td>${ms(b.processingTime)}</td><td>${ms(b.totalDelay)}</td>
+    <td>${b.numCompletedOutputOps}/${b.numTotalOutputOps}${b.numFailedOutputOps ? ` <span class="failed">(${b.numFailedOutputOps} failed)</span>` : ""}</td></tr>`).join("");
+  return `<table id="${id}"><tr><th>Batch time</th><th>Status</th><th>Records</th><th>Scheduling delay</th><th>Processing time</th><th>Total delay</th><th>Output ops</th></tr>${rows}</table>`;
+}
+
+async function streamingPage() {
+  const [s, batches, receivers] = await Promise.all([
+    get(`${api}/${appId}/streaming/statistics`), get(`${api}/${appId}/streaming/batches`), get(`${api}/${appId}/streaming/receivers`)]);
+  const done = batches.filter(b => b.status === "COMPLETED").sort((a, b) => a.batchId - b.batchId);
+  const active = batches.filter(b => b.status !== "COMPLETED");
+  const rate = done.map(b => [b.batchId, b.inputSize * 1000 / s.batchDuration]);
+  const receiverRows = receivers.map(r => row(`&nbsp;&nbsp;${esc(r.streamName)} [${r.streamId}]`, `receiver-${r.streamId}`, r.eventRates)).join("");
+  return `<h2>Streaming statistics</h2>
+    <p id="summary">Batches of <b>${s.batchDuration} ms</b> since ${esc(s.startTime)}
+    (<span id="completed-count">${s.numTotalCompletedBatches}</span> completed batches, <span id="records">${s.numProcessedRecords}</span> records).
+    Receivers: ${s.numActiveReceivers} active of ${s.numReceivers}.</p>
+    <p>Averages: input rate ${s.avgInputRate === undefined ? "-" : s.avgInputRate.toFixed(2)} records/s, scheduling delay ${ms(s.avgSchedulingDelay)},
+    processing time ${ms(s.avgProcessingTime)}, total delay ${ms(s.avgTotalDelay)}.</p>
+    ${row("Input rate (records/s)", "input-rate", rate)}${receiverRows}
+    ${row("Scheduling delay (ms)", "scheduling-delay", done.map(b => [b.batchId, b.schedulingDelay ?? 0]))}
+    ${row("Processing time (ms)", "processing-time", done.map(b => [b.batchId, b.processingTime ?? 0]), s.batchDuration)}
+    ${row("Total delay (ms)", "total-delay", done.map(b => [b.batchId, b.totalDelay ?? 0]))}
+    <h3>Active batches (${active.length})</h3>${batchTable("active-batches", active)}
+    <h3>Completed batches (last ${done.length} of ${s.numTotalCompletedBatches})</h3>${batchTable("completed-batches", done.slice().reverse())}`;
+}
+
+async function batchPage(id) {
+  const [b, ops] = await Promise.all([get(`${api}/${appId}/streaming/batches/${id}`), get(`${api}/${appId}/streaming/batches/${id}/operations`)]);
+  const rows = ops.map(o => `<tr><td>${o.outputOpId}</td><td>${esc(o.name)}</td><td>${esc(o.description)}</td><td>${ms(o.duration)}</td>
+    <td class="failed">${esc(o.failureReason)}</td></tr>`).join("");
+  return `<h2 id="batch-title">Batch at ${esc(fmtTime(b.batchId))}</h2>
+    <table id="batch-details"><tr><th>Status</th><td>${esc(b.status)}</td></tr><tr><th>Batch duration</th><td>${ms(b.batchDuration)}</td></tr>
+    <tr><th>Input size</th><td>${b.inputSize} records</td></tr><tr><th>Scheduling delay</th><td>${ms(b.schedulingDelay)}</td></tr>
+    <tr><th>Processing time</th><td>${ms(b.processingTime)}</td></tr><tr><th>Total delay</th><td>${ms(b.totalDelay)}</td></tr></table>
+    <h3>Output operations</h3><table id="operations"><tr><th>Id</th><th>Name</th><th>Description</th><th>Duration</th><th>Error</th></tr>${rows}</table>
+    <p><a href="#/streaming">Back to Streaming</a></p>`;
+}
+
+async function receiversPage() {
+  const receivers = await get(`${api}/${appId}/streaming/receivers`);
+  const rows = receivers.map(r => `<tr><td>${r.streamId}</td><td>${esc(r.streamName)}</td><td>${r.isActive === undefined ? "-" : r.isActive ? "ACTIVE" : "INACTIVE"}</td>
+    <td>${esc(r.executorHost)}</td><td>${r.avgEventRate === undefined ? "-" : r.avgEventRate.toFixed(2)}</td>
+    <td>${esc(r.lastErrorTime)}</td><td class="failed">${esc(r.lastErrorMessage)} ${esc(r.lastError)}</td></tr>`).join("");
+  return `<h2>Receivers</h2><table id="receivers"><tr><th>Stream</th><th>Name</th><th>Status</th><th>Location</th><th>Avg rate (records/s)</th>
+    <th>Last error time</th><th>Last error</th></tr>${rows}</table>`;
+}
+
+async function environmentPage() {
+  const env = await get(`${api}/${appId}/environment`);
+  const rows = env.sparkProperties.map(p => `<tr><td>${esc(p[0])}</td><td>${esc(p[1])}</td></tr>`).join("");
+  return `<h2>Environment</h2><table id="properties"><tr><th>Name</th><th>Value</th></tr>${rows}</table>`;
+}
+
+async function render() {
+  const hash = location.hash || "#/streaming";
+  document.querySelectorAll("nav a").forEach(a => a.classList.toggle("active", hash.startsWith(a.getAttribute("href"))));
+  try {
+    if (!appId) {
+      const apps = await get(api);
+      if (apps.length === 0) { document.getElementById("page").textContent = "No application yet."; return; }
+      appId = new URLSearchParams(location.search).get("app") || apps[apps.length - 1].id;
+      const label = document.getElementById("app-name");
+      if (apps.length === 1) {
+        label.textContent = apps[0].name;
+      } else {
+        // The history server serves several applications: choose one (its id goes into the address).
+        label.innerHTML = `<select id="app-select">${apps.map(a => `<option value="${esc(a.id)}"${a.id === appId ? " selected" : ""}>${esc(a.name)} (${esc(a.id)}${a.attempts[0].completed ? ", finished" : ""})</option>`).join("")}</select>`;
+        document.getElementById("app-select").addEventListener("change", e => { location.search = `?app=${encodeURIComponent(e.target.value)}`; });
+      }
+    }
+    const batch = hash.match(/^#\/batch\/(\d+)/);
+    const html = batch ? await batchPage(batch[1])
+      : hash.startsWith("#/receivers") ? await receiversPage()
+      : hash.startsWith("#/environment") ? await environmentPage()
+      : await streamingPage();
+    document.getElementById("page").innerHTML = html;
+  } catch (e) {
+    document.getElementById("page").textContent = `Could not read the REST API: ${e.message}`;
+  }
+}
+
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(async () => { await render(); schedule(); }, 1000);
+}
+
+window.addEventListener("hashchange", () => { render(); schedule(); });
+render().then(schedule);

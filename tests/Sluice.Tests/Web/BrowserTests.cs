@@ -1,0 +1,90 @@
+using Microsoft.Playwright;
+using Sluice.Configuration;
+using Sluice.Web;
+
+namespace Sluice.Tests.Web;
+
+public class BrowserTests
+{
+    private static string ArtifactDirectory =>
+        Environment.GetEnvironmentVariable("TEST_ARTIFACTS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "TestResults");
+
+    [ChromiumFact(Timeout = 180_000)]
+    public async Task TheStreamingPageDrawsItsChartsFollowsTheRunAndOpensABatch()
+    {
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.UiPort, "0").SetAppName("browser-test").Set("my.api.token", "abc123"));
+        var ui = h.Context.UseWebUi(TextWriter.Null)!;
+        var receiver = new BlockReceiver([3, 4]);
+        var numbers = h.Context.ReceiverStream(receiver);
+        numbers.ForeachRDD((rdd, t) => { rdd.Count(); h.Clock.Advance(100 + t.Milliseconds / 20); });
+        numbers.ForeachRDD((_, t) =>
+        {
+            if (t.Milliseconds == 2000)
+            {
+                throw new InvalidOperationException("bad batch 2000");
+            }
+        });
+        h.Start();
+        Assert.True(receiver.Stored.Wait(TimeSpan.FromSeconds(30)));
+        for (int i = 1; i <= 3; i++)
+        {
+            h.Clock.SetTime(i * 1000L);
+            h.WaitForBatch(i * 1000L);
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumFactAttribute.Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 1400 } });
+        await page.GotoAsync($"{ui.Url}/#/streaming");
+
+        // The four timelines and their histograms are drawn with one point per completed batch.
+        foreach (string chart in new[] { "input-rate", "scheduling-delay", "processing-time", "total-delay" })
+        {
+            await page.WaitForSelectorAsync($"#{chart}-timeline[data-points='3']", new() { Timeout = 30_000 });
+            Assert.Equal("3", await page.GetAttributeAsync($"#{chart}-histogram", "data-values"));
+        }
+
+        string points = (await page.GetAttributeAsync("#processing-time-timeline polyline", "points"))!;
+        Assert.Equal(3, points.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(await page.Locator("#processing-time-histogram rect.bar[height]:not([height='0'])").CountAsync() > 0);
+        Assert.Equal("3", await page.TextContentAsync("#completed-count"));
+        Assert.Equal(3, await page.Locator("#completed-batches a.batch-link").CountAsync());
+
+        // The page follows the run without a reload.
+        for (int i = 4; i <= 5; i++)
+        {
+            h.Clock.SetTime(i * 1000L);
+            h.WaitForBatch(i * 1000L);
+        }
+
+        await page.WaitForFunctionAsync("() => document.getElementById('completed-count')?.textContent === '5'", null, new() { Timeout = 30_000 });
+        await page.WaitForSelectorAsync("#total-delay-timeline[data-points='5']", new() { Timeout = 30_000 });
+        Directory.CreateDirectory(ArtifactDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-streaming.png"), FullPage = true });
+
+        // A click on the failed batch opens its page, with its output operations and the failure.
+        await page.ClickAsync("#completed-batches a.batch-link[href='#/batch/2000']");
+        await page.WaitForSelectorAsync("#batch-title", new() { Timeout = 30_000 });
+        Assert.Contains("1970-01-01 00:00:02.000", await page.TextContentAsync("#batch-title"));
+        Assert.Equal(2, await page.Locator("#operations tr").CountAsync() - 1);
+        Assert.Contains("bad batch 2000", await page.TextContentAsync("#operations"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-batch.png"), FullPage = true });
+
+        await page.ClickAsync("#nav-receivers");
+        await page.WaitForSelectorAsync("#receivers", new() { Timeout = 30_000 });
+        Assert.Contains("ACTIVE", await page.TextContentAsync("#receivers"));
+        Assert.Contains("upstream is slow", await page.TextContentAsync("#receivers"));
+
+        await page.ClickAsync("#nav-environment");
+        await page.WaitForSelectorAsync("#properties", new() { Timeout = 30_000 });
+        string properties = (await page.TextContentAsync("#properties"))!;
+        Assert.Contains("browser-test", properties);
+        Assert.Contains(Redaction.Redacted, properties);
+        Assert.DoesNotContain("abc123", properties);
+    }
+}
