@@ -12,7 +12,8 @@ public class BrowserTests
     [ChromiumFact(Timeout = 180_000)]
     public async Task TheStreamingPageDrawsItsChartsFollowsTheRunAndOpensABatch()
     {
-        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.UiPort, "0").SetAppName("browser-test").Set("my.api.token", "abc123"));
+        using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.UiPort, "0").SetAppName("browser-test").Set("my.api.token", "abc123")
+            .Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
         var ui = h.Context.UseWebUi(TextWriter.Null)!;
         var receiver = new BlockReceiver([3, 4]);
         var numbers = h.Context.ReceiverStream(receiver);

@@ -20,7 +20,8 @@ public class EventLogHistoryTests
             var h = new StreamingHarness(configure: c => c
                 .Set(ConfigKeys.UiPort, "0").Set(ConfigKeys.UiRetainedBatches, "3")
                 .Set(ConfigKeys.EventLogEnabled, "true").Set(ConfigKeys.EventLogDir, dir).Set(ConfigKeys.EventLogMaxFileSize, "4k")
-                .Set("my.database.password", "hunter2").SetAppName("history-test"));
+                .Set("my.database.password", "hunter2").SetAppName("history-test")
+                .Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
             var ui = h.Context.UseWebUi(TextWriter.Null)!;
             string appDir = h.Context.UseEventLog()!;
             var receiver = new BlockReceiver([4, 6]);
