@@ -20,7 +20,10 @@ switch (args.FirstOrDefault())
         }
     }
 
+    case "burst":
+        return BurstApp.Run(args[1..]);
+
     default:
-        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never>");
+        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...]");
         return 2;
 }

@@ -35,6 +35,9 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
 
     public void Start()
     {
+        // Every stream's input (received blocks, queued datasets, files read) lives on the managed heap: its governor
+        // runs for every started streaming context, and receivers wait on it.
+        _ = ssc.SluiceContext.Memory;
         bool wal = ssc.Conf.GetBool(Configuration.ConfigKeys.WalEnable);
         if (wal && ssc.Graph.InputStreams.Any(static i => i is IReceiverInputDStream))
         {

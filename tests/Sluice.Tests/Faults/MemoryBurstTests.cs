@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Sluice.Receiving;
 using Sluice.Sources;
 using Sluice.Tests.Sources;
@@ -6,12 +8,59 @@ using Sluice.Util;
 namespace Sluice.Tests.Faults;
 
 /// <summary>
-/// A generated source whose Store is held while the clock runs far ahead (backpressure, a full block queue, a stalled
+/// Memory under a burst. Each built-in source, fed far above what NetworkWordCount's job processes on two cores, runs in
+/// a child process (Sluice.TestApps burst) whose peak RSS must stay within sluice.storage.memory plus a generous 600 MB
+/// (the figure itself is reported by bench/Sluice.Bench burst). And a generated source whose Store is held while the clock runs far ahead (backpressure, a full block queue, a stalled
 /// pusher) must not build every overdue record in one list: it makes at most a chunk between stores and skips the
 /// schedule beyond one second of records.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed partial class MemoryBurstTests
 {
+    private const long StorageMemory = 64L << 20;
+    private const long Allowance = 600L << 20;
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("socket", "")]
+    [InlineData("raw", "")]
+    [InlineData("rate", "")]
+    [InlineData("paced", "sluice.streaming.receiver.maxRate=1000000")]
+    [InlineData("paced", "sluice.streaming.backpressure.enabled=true")]
+    [InlineData("queue", "")]
+    [InlineData("file", "")]
+    public async Task PeakRssUnderABurstStaysWithinTheStorageMemoryPlusAFixedOverhead(string source, string setting)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "Sluice.TestApps.dll"), "burst", source, "12", "64m", setting })
+        {
+            if (arg.Length > 0)
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEndAsync();
+        var errors = child.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        try
+        {
+            await child.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail($"the burst child ({source}) did not finish: {await errors}");
+        }
+
+        string text = await output;
+        Assert.True(child.ExitCode == 0, $"the burst child ({source}) exited with {child.ExitCode}: {await errors}");
+        var report = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static l => l.Split(' ')).Where(static p => p.Length == 2).ToDictionary(static p => p[0], static p => long.Parse(p[1], CultureInfo.InvariantCulture));
+        Assert.True(report["processed"] > 0, $"the burst child ({source}) processed nothing: {text}");
+        long peak = report["peak-rss-bytes"];
+        Assert.True(peak < StorageMemory + Allowance, $"{source} {setting}: peak RSS {peak >> 20} MB, above sluice.storage.memory (64 MB) + 600 MB");
+    }
+
     private const long Rate = 1_000_000;
 
     /// <summary>Generous bound on records made between two stores; today's main makes the whole overdue hour (3.6 G).</summary>
