@@ -20,7 +20,8 @@ interval=10
 dir=$(mktemp -d /tmp/sluice-soak-XXXXXX)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # SIGKILL: a graceful stop would first work through the backlog a high rate leaves (minutes after a long run).
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -z "${SOAK_KEEP:-}" ]; then rm -rf "$dir"; else echo "soak: kept $dir"; fi
 }

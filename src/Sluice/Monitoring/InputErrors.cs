@@ -2,12 +2,15 @@ using System.Collections.Concurrent;
 
 namespace Sluice.Monitoring;
 
-/// <summary>The counted error path for input that could not be used (unreadable files, malformed records): counted, logged, kept for inspection, never fatal.</summary>
+/// <summary>
+/// The counted error path for input that could not be used (unreadable files, malformed records): counted exactly, kept
+/// for inspection, never fatal. The log gets the first few of each batch and one summary line per batch for the rest.
+/// </summary>
 public sealed class InputErrors
 {
     private const int Keep = 100;
-    private const int LoudErrors = 5;
     private readonly ConcurrentQueue<string> _recent = new();
+    private readonly BatchLogLimiter _log = new("input errors");
     private long _count;
 
     /// <summary>Errors reported so far.</summary>
@@ -26,14 +29,9 @@ public sealed class InputErrors
         {
         }
 
-        // The first few are logged loudly; after that the count speaks, and each line goes to the debug log.
-        if (Interlocked.Read(ref _count) <= LoudErrors)
-        {
-            Log.Warn(Interlocked.Read(ref _count) == LoudErrors ? $"{line} (further input errors are counted and logged at debug level)" : line);
-        }
-        else
-        {
-            Log.Debug(line);
-        }
+        _log.Warn(line);
     }
+
+    /// <summary>A batch completed: one line for the errors of it that were not logged.</summary>
+    internal void EndBatch() => _log.EndBatch();
 }

@@ -39,7 +39,11 @@ internal sealed class MemoryGovernor : IDisposable
     /// <summary>Times a receiver had to wait for memory.</summary>
     public long Waits => Interlocked.Read(ref _waits);
 
-    /// <summary>Waits while the heap is above the limit after a collection; throws when <paramref name="cancellation"/> fires.</summary>
+    /// <summary>
+    /// Waits while the heap is above the limit, at most <see cref="MaxWaitMillis"/> per call: a receiver that is being
+    /// stopped (its thread joined while it stores) must get out, and one store a second while over stays a trickle.
+    /// Throws when <paramref name="cancellation"/> fires.
+    /// </summary>
     public void WaitForRoom(CancellationToken cancellation)
     {
         if (!_over)
@@ -48,15 +52,19 @@ internal sealed class MemoryGovernor : IDisposable
         }
 
         Interlocked.Increment(ref _waits);
+        long deadline = Environment.TickCount64 + MaxWaitMillis;
         lock (_gate)
         {
-            while (_over && !_stop.IsCancellationRequested)
+            while (_over && !_stop.IsCancellationRequested && Environment.TickCount64 < deadline)
             {
                 cancellation.ThrowIfCancellationRequested();
                 Monitor.Wait(_gate, CheckMillis);
             }
         }
     }
+
+    /// <summary>Longest one store waits for memory.</summary>
+    public const int MaxWaitMillis = 1000;
 
     public void Dispose()
     {

@@ -55,6 +55,7 @@ public sealed class StreamingContext : IDisposable
         JobScheduler = new JobScheduler(this);
         JobGenerator = new JobGenerator(this);
         JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
+        JobScheduler.BatchCompleted += _ => InputErrors.EndBatch();
     }
 
     /// <summary>The batch-job context underneath.</summary>

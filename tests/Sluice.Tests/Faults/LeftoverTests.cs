@@ -180,6 +180,53 @@ public sealed class LeftoverTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task AFloodOfInputErrorsLogsAFewExamplesAndASummaryPerBatchWithAnExactCount()
+    {
+        await Task.Yield();
+        var log = new StringWriter();
+        var (writer, level) = (Log.Writer, Log.Level);
+        Log.Writer = TextWriter.Synchronized(log);
+        try
+        {
+            using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.LogLevel, "warn"));
+            var queue = new Queue<Rdd<int>>([h.Context.SluiceContext.Parallelize(Enumerable.Range(0, 1000).ToArray(), 2), h.Context.SluiceContext.Parallelize(Enumerable.Range(0, 500).ToArray(), 2)]);
+            h.Context.QueueStream(queue).ForeachRDD(rdd =>
+            {
+                foreach (int i in rdd.Collect())
+                {
+                    h.Context.InputErrors.Report("FloodTest", $"malformed record {i}");
+                }
+            });
+            h.Start();
+            h.RunBatch();
+            h.RunBatch();
+
+            Assert.Equal(1500, h.Context.InputErrors.Count);
+
+            // The summary follows the batch's completion event; the timeout only fails the test.
+            try
+            {
+                SocketTextStreamTests.WaitUntil(() => log.ToString().Contains("(1500 in total)", StringComparison.Ordinal), "the second batch's summary");
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            var lines = log.ToString().Split('\n').Where(static l => l.Contains("FloodTest", StringComparison.Ordinal) || l.Contains("more input errors", StringComparison.Ordinal)).ToList();
+
+            // Three examples and one summary per batch (today: five lines in all, and nothing after them at warn level).
+            Assert.Equal(8, lines.Count);
+            Assert.Contains(lines, static l => l.Contains("997 more input errors in this batch not shown (1000 in total)", StringComparison.Ordinal));
+            Assert.Contains(lines, static l => l.Contains("497 more input errors in this batch not shown (1500 in total)", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Log.Writer = writer;
+            Log.Level = level;
+        }
+    }
+
     private string SpillDirectory(int pid, bool withBlock)
     {
         string directory = Directory.CreateDirectory(Path.Combine(_root, $"sluice-blocks-{pid}-{Guid.NewGuid():N}")).FullName;
