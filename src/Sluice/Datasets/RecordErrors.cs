@@ -76,6 +76,22 @@ internal sealed class PartitionErrors
 
     public string? FirstError { get; private set; }
 
+    /// <summary>
+    /// What an operator does with a record its function threw on: without the dead-letter policy the task fails with
+    /// the operator and the record named; with it the record is counted in <paramref name="errors"/> (made on first use).
+    /// </summary>
+    public static PartitionErrors SetAside<T>(PartitionErrors? errors, bool deadLetters, RddBase owner, T record, Exception error)
+    {
+        if (!deadLetters)
+        {
+            throw RecordProcessingException.For(owner, record, error);
+        }
+
+        errors ??= new PartitionErrors();
+        errors.Add(record, error);
+        return errors;
+    }
+
     public void Add<T>(T record, Exception error)
     {
         if (Count++ == 0)

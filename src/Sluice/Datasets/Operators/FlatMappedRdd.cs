@@ -84,17 +84,12 @@ internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerab
                 }
                 catch (Exception e) when (!downstream)
                 {
-                    if (owner.DeadLetters is null)
-                    {
-                        throw RecordProcessingException.For(owner, chunk[i], e);
-                    }
-
-                    if (recordStart < 0)
+                    if (owner.DeadLetters is not null && recordStart < 0)
                     {
                         throw RecordProcessingException.For(owner, chunk[i], e, " after its first 1024 outputs had gone on (too late for the dead letters)");
                     }
 
-                    (Errors ??= new PartitionErrors()).Add(chunk[i], e);
+                    Errors = PartitionErrors.SetAside(Errors, owner.DeadLetters is not null, owner, chunk[i], e);
                     n = recordStart;
                     i++;
                 }

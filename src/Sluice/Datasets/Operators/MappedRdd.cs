@@ -48,12 +48,7 @@ internal sealed class MappedRdd<T, TResult>(Rdd<T> parent, Func<T, TResult> map,
                 }
                 catch (Exception e)
                 {
-                    if (owner.DeadLetters is null)
-                    {
-                        throw RecordProcessingException.For(owner, chunk[i], e);
-                    }
-
-                    (Errors ??= new PartitionErrors()).Add(chunk[i], e);
+                    Errors = PartitionErrors.SetAside(Errors, owner.DeadLetters is not null, owner, chunk[i], e);
                     i++;
                 }
             }
