@@ -85,6 +85,21 @@ public sealed class StreamingHarness : IDisposable, IStreamingListener
         return seen;
     }
 
+    /// <summary>Every record of <paramref name="stream"/> in the order its batches ran (one job at a time); lock the list to read it while running.</summary>
+    public static List<T> CollectAll<T>(DStream<T> stream)
+    {
+        var received = new List<T>();
+        stream.ForeachRDD(rdd =>
+        {
+            var records = rdd.Collect();
+            lock (received)
+            {
+                received.AddRange(records);
+            }
+        });
+        return received;
+    }
+
     /// <summary>Advances the clock one batch interval and waits until that batch has completed.</summary>
     public BatchInfo RunBatch()
     {

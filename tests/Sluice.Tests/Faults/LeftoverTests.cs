@@ -149,15 +149,7 @@ public sealed class LeftoverTests : IDisposable
         try
         {
             using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.LogLevel, "warn"));
-            var received = new List<string>();
-            h.Context.SocketTextStream("127.0.0.1", server.Port).ForeachRDD(rdd =>
-            {
-                var lines = rdd.Collect();
-                lock (received)
-                {
-                    received.AddRange(lines);
-                }
-            });
+            var received = StreamingHarness.CollectAll(h.Context.SocketTextStream("127.0.0.1", server.Port));
             h.Start();
             SocketTextStreamTests.WaitUntil(() => h.Context.ReceiverTracker.ErrorCount(0) >= Invalid, "every invalid line counted");
             h.RunBatch();

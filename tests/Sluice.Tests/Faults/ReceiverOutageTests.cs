@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Sluice.Configuration;
 using Sluice.Receiving;
-using Sluice.Streaming;
 using Sluice.Tests.Streaming;
 
 namespace Sluice.Tests.Faults;
@@ -20,7 +19,7 @@ public class ReceiverOutageTests
         await Task.Yield();
         using var server = new OutageLineServer();
         using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.ReceiverRestartDelay, "20ms"));
-        var received = Collect(h.Context.SocketTextStream("127.0.0.1", server.Port));
+        var received = StreamingHarness.CollectAll(h.Context.SocketTextStream("127.0.0.1", server.Port));
         h.Start();
 
         var sent = new List<string>();
@@ -45,7 +44,7 @@ public class ReceiverOutageTests
         await Task.Yield();
         using var server = new OutageLineServer();
         using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.ReceiverRestartDelay, "20ms"));
-        var received = Collect(h.Context.SocketTextStream("127.0.0.1", server.Port));
+        var received = StreamingHarness.CollectAll(h.Context.SocketTextStream("127.0.0.1", server.Port));
         h.Start();
         Wait.Until(() => h.Context.ReceiverTracker.ErrorCount(0) >= 3, "three refused connects before the server exists");
 
@@ -62,26 +61,12 @@ public class ReceiverOutageTests
         await Task.Yield();
         using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.ReceiverRestartDelay, "1ms"));
         var receiver = new FailsFromItsOwnThreadReceiver(failures: 25);
-        var received = Collect(h.Context.ReceiverStream(receiver));
+        var received = StreamingHarness.CollectAll(h.Context.ReceiverStream(receiver));
         h.Start();
         Wait.Until(() => h.Context.ReceiverTracker.StoredRecords >= 10, () => $"the records of the 26th start (starts so far: {receiver.Starts})");
         h.Context.Stop(stopSluiceContext: true, stopGracefully: true);
         Assert.Equal(26, receiver.Starts);
         Assert.Equal(Enumerable.Range(0, 10).ToList(), received);
-    }
-
-    private static List<T> Collect<T>(DStream<T> stream)
-    {
-        var received = new List<T>();
-        stream.ForeachRDD(rdd =>
-        {
-            var records = rdd.Collect();
-            lock (received)
-            {
-                received.AddRange(records);
-            }
-        });
-        return received;
     }
 
     /// <summary>Fails from a thread of its own right after each start (as a refused connect does), then stores.</summary>
