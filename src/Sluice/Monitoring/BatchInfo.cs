@@ -2,8 +2,12 @@ using Sluice.Streaming;
 
 namespace Sluice.Monitoring;
 
-/// <summary>What is known of one input stream's data in a batch.</summary>
-public sealed record StreamInputInfo(int InputStreamId, long NumRecords, IReadOnlyDictionary<string, object>? Metadata = null);
+/// <summary>What is known of one input stream's data in a batch; a direct source also gives the ranges it read.</summary>
+public sealed record StreamInputInfo(
+    int InputStreamId,
+    long NumRecords,
+    IReadOnlyDictionary<string, object>? Metadata = null,
+    IReadOnlyList<Direct.OffsetRange>? OffsetRanges = null);
 
 /// <summary>One output operation of one batch: when it ran and how it ended.</summary>
 public sealed record OutputOperationInfo(

@@ -95,6 +95,24 @@ public sealed class StreamingContext : IDisposable
     /// <summary>The batch time before the first batch, once started.</summary>
     public Time? ZeroTime => Graph.ZeroTime;
 
+    /// <summary>
+    /// The ranges every direct source read for the batch at <paramref name="batchTime"/> (empty when it has none), for sinks that
+    /// store source positions in their own transaction; available while the batch's outputs run, also when it is re-run after recovery.
+    /// </summary>
+    public IReadOnlyList<Direct.OffsetRange> GetOffsetRanges(Time batchTime)
+    {
+        var ranges = new List<Direct.OffsetRange>();
+        foreach (var info in InputInfoTracker.GetInfo(batchTime).Values)
+        {
+            if (info.OffsetRanges is { } r)
+            {
+                ranges.AddRange(r);
+            }
+        }
+
+        return ranges;
+    }
+
     internal DStreamGraph Graph { get; }
 
     internal StreamingListenerBus ListenerBus { get; }
