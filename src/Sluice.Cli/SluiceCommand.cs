@@ -22,7 +22,7 @@ public static class SluiceCommand
 
         var exampleName = new Argument<string>("name") { Description = "example to run (see 'sluice examples')" };
         var exampleArgs = new Argument<string[]>("args") { Description = "the example's arguments", Arity = ArgumentArity.ZeroOrMore };
-        var runExample = new Command("run-example", "run one of the bundled examples") { exampleName, exampleArgs, master, batchInterval, conf };
+        var runExample = new Command("run-example", "run one of the bundled examples:\n" + ExampleList()) { exampleName, exampleArgs, master, batchInterval, conf };
         runExample.TreatUnmatchedTokensAsErrors = false;
         runExample.SetAction(parse =>
         {
@@ -35,7 +35,7 @@ public static class SluiceCommand
                 throw new UsageException($"usage: sluice run-example {example.Usage}");
             }
 
-            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf));
+            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf), error);
             sluiceConf.SetIfMissing(ConfigKeys.StopGracefullyOnShutdown, "true");
             TimeSpan? interval = parse.GetValue(batchInterval) is { } text ? ConfigValues.ParseDuration(text, "--batch-interval") : null;
             if (interval is { } i && i <= TimeSpan.Zero)
@@ -55,14 +55,29 @@ public static class SluiceCommand
 
         var app = new Argument<string>("app") { Description = "the application: a .dll, or a project directory" };
         var appArgs = new Argument<string[]>("args") { Description = "the application's arguments", Arity = ArgumentArity.ZeroOrMore };
-        var submit = new Command("submit", "run your own application that references Sluice, with this master and configuration") { app, appArgs, master, conf };
+        var submit = new Command(
+            "submit",
+            "run your own application that references Sluice, with this master and configuration; SIGINT and SIGTERM reach it and sluice waits for its stop; arguments after -- reach it untouched")
+        {
+            app, appArgs, master, batchInterval, conf,
+        };
         submit.TreatUnmatchedTokensAsErrors = false;
         submit.SetAction(parse =>
         {
-            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf));
+            var sluiceConf = BuildConf(parse.GetValue(master), parse.GetValue(conf), error);
+            if (parse.GetValue(batchInterval) is { } text)
+            {
+                // The application reads it when it creates its context with new StreamingContext(conf).
+                sluiceConf.SetAll([$"{ConfigKeys.BatchInterval}={text}"], "--batch-interval");
+                if (ConfigValues.ParseDuration(text, "--batch-interval") <= TimeSpan.Zero)
+                {
+                    throw new UsageException($"--batch-interval '{text}' must be greater than zero");
+                }
+            }
+
             sluiceConf.Validate();
             string target = parse.GetValue(app)!;
-            return Submit(target, ExampleArguments(args, target), sluiceConf);
+            return Submit(target, ExampleArguments(args, target), sluiceConf, error, stop);
         });
 
         var logDir = new Option<string>("--dir") { Description = "the event log directory (sluice.eventLog.dir)", Required = true };
@@ -70,7 +85,7 @@ public static class SluiceCommand
         var history = new Command("history-server", "serve the UI's REST API for the applications logged in an event log directory") { logDir, historyPort, conf };
         history.SetAction(parse =>
         {
-            var sluiceConf = BuildConf(null, parse.GetValue(conf));
+            var sluiceConf = BuildConf(null, parse.GetValue(conf), error);
             using var server = HistoryServer.Start(
                 parse.GetValue(logDir)!, sluiceConf.Get(ConfigKeys.UiHost, "127.0.0.1"), parse.GetValue(historyPort), sluiceConf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
             output.WriteLine($"Sluice history server at {server.Url}");
@@ -82,11 +97,7 @@ public static class SluiceCommand
         var list = new Command("examples", "list the bundled examples");
         list.SetAction(_ =>
         {
-            foreach (var e in ExampleCatalog.All)
-            {
-                output.WriteLine($"  {e.Usage,-52} {e.Description}");
-            }
-
+            output.Write(ExampleList());
             return 0;
         });
 
@@ -103,8 +114,17 @@ public static class SluiceCommand
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                error.WriteLine($"sluice: {parse.Errors[0].Message} (see 'sluice --help')");
+                error.WriteLine($"sluice: {UnknownCommand(root, args) ?? parse.Errors[0].Message} (see 'sluice --help')");
                 return 2;
+            }
+
+            if (args.Any(static a => a is "-h" or "-?" or "--help"))
+            {
+                // System.CommandLine's usage line ends "[[--] <additional arguments>...]]" with one bracket too many.
+                var help = new StringWriter();
+                int code = parse.Invoke(new InvocationConfiguration { Output = help, Error = error, EnableDefaultExceptionHandler = false });
+                output.Write(help.ToString().Replace("<additional arguments>...]]", "<additional arguments>...]", StringComparison.Ordinal));
+                return code;
             }
 
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -132,17 +152,61 @@ public static class SluiceCommand
     public static string Version =>
         typeof(SluiceCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    private static SluiceConf BuildConf(string? master, string[]? pairs)
+    private static SluiceConf BuildConf(string? master, string[]? pairs, TextWriter error)
     {
         var conf = new SluiceConf();
         conf.SetAll(pairs ?? [], "--conf");
+        WarnAboutSparkKeys(pairs ?? [], error);
         if (master is not null)
         {
-            conf.SetMaster(master);
+            conf.SetAll([$"{ConfigKeys.Master}={master}"], "--master");
         }
 
         conf.Validate();
         return conf;
+    }
+
+    // A spark.* key is not an error (a program may read its own keys) but Sluice itself never reads one: say which key it does read.
+    private static void WarnAboutSparkKeys(string[] pairs, TextWriter error)
+    {
+        foreach (string pair in pairs)
+        {
+            if (!pair.StartsWith("spark.", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            string key = pair.Split('=', 2)[0].Trim();
+            string hint = ConfigKeys.Find("sluice." + key["spark.".Length..]) is { } entry
+                ? $"Sluice's key is {entry.Key}"
+                : Util.Suggestions.Closest("sluice." + key["spark.".Length..], ConfigKeys.All.Select(static e => e.Key), 3) is { } near
+                    ? $"the closest Sluice key is {near}"
+                    : "Sluice has no such key";
+            error.WriteLine($"sluice: warning: --conf {key} is a Spark key that Sluice does not read; {hint}");
+        }
+    }
+
+    private static string ExampleList()
+    {
+        var text = new StringWriter();
+        foreach (var e in ExampleCatalog.All)
+        {
+            text.WriteLine($"  {e.Usage,-52} {e.Description}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string? UnknownCommand(RootCommand root, string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-') || root.Subcommands.Any(c => c.Name == args[0]))
+        {
+            return null;
+        }
+
+        return Util.Suggestions.Closest(args[0], root.Subcommands.Select(static c => c.Name), 3) is { } near
+            ? $"'{args[0]}' is not a command; did you mean '{near}'?"
+            : $"'{args[0]}' is not a command";
     }
 
     /// <summary>The tokens after <paramref name="anchor"/> that are not the CLI's own options: they belong to the example or application.</summary>
@@ -153,6 +217,13 @@ public static class SluiceCommand
         for (int i = start + 1; i < args.Length; i++)
         {
             string token = args[i];
+            if (token == "--")
+            {
+                // Everything after -- belongs to the program, even tokens that look like the CLI's own options.
+                result.AddRange(args[(i + 1)..]);
+                break;
+            }
+
             if (ValueOptions.Contains(token))
             {
                 i++;
@@ -170,7 +241,7 @@ public static class SluiceCommand
         return [.. result];
     }
 
-    private static int Submit(string target, string[] appArgs, SluiceConf conf)
+    private static int Submit(string target, string[] appArgs, SluiceConf conf, TextWriter error, CancellationToken stop)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         if (target.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
@@ -206,6 +277,8 @@ public static class SluiceCommand
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        using var forwarding = SignalForwarding.To(process, error);
+        using var cancel = stop.Register(() => forwarding.Forward(SignalForwarding.Sigterm));
         process.WaitForExit();
         return process.ExitCode;
     }

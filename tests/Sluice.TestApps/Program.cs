@@ -1,4 +1,5 @@
 using System.Text;
+using Sluice.Configuration;
 using Sluice.Recovery;
 using Sluice.Util;
 
@@ -23,7 +24,26 @@ switch (args.FirstOrDefault())
     case "burst":
         return BurstApp.Run(args[1..]);
 
+    case "echo":
+    {
+        // echo [args...]: what sluice submit passed on, one argument per line, then the configuration it set.
+        foreach (string arg in args[1..])
+        {
+            Console.WriteLine($"arg {arg}");
+        }
+
+        foreach (var (key, value) in new SluiceConf().GetAll().OrderBy(static kv => kv.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"conf {key}={value}");
+        }
+
+        return 0;
+    }
+
+    case "socket-wordcount":
+        return SocketWordCountApp.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+
     default:
-        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...]");
+        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...] | echo [args...] | socket-wordcount <host> <port>");
         return 2;
 }

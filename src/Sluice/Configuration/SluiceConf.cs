@@ -36,6 +36,9 @@ public sealed class SluiceConf
     /// <summary>Sets the master URL (local, local[N], local[*]).</summary>
     public SluiceConf SetMaster(string master) => Set(ConfigKeys.Master, master);
 
+    /// <summary>Where a key's value came from (code, a file and line, an environment variable, a CLI flag), or null when it is not set.</summary>
+    public string? OriginOf(string key) => _values.TryGetValue(key, out var v) ? v.Origin : null;
+
     /// <summary>Sets the application name.</summary>
     public SluiceConf SetAppName(string name) => Set(ConfigKeys.AppName, name);
 
@@ -267,34 +270,6 @@ public sealed class SluiceConf
         }
     }
 
-    private static string Suggest(string key)
-    {
-        var best = ConfigKeys.All
-            .Select(e => (e.Key, Distance: Levenshtein(key.ToLowerInvariant(), e.Key.ToLowerInvariant())))
-            .MinBy(t => t.Distance);
-        return best.Distance <= 4 ? $"; did you mean '{best.Key}'?" : "";
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0];
-            d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-
-        return d[b.Length];
-    }
+    private static string Suggest(string key) =>
+        Util.Suggestions.Closest(key, ConfigKeys.All.Select(static e => e.Key), 4) is { } best ? $"; did you mean '{best}'?" : "";
 }

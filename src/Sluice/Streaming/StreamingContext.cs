@@ -28,6 +28,15 @@ public sealed class StreamingContext : IDisposable
     {
     }
 
+    /// <summary>
+    /// Creates a context whose batch interval comes from configuration (<c>sluice.streaming.batchInterval</c>, which
+    /// <c>sluice submit --batch-interval</c> sets), so the interval can change without recompiling.
+    /// </summary>
+    public StreamingContext(SluiceConf conf, IClock? clock = null)
+        : this(conf, ConfiguredBatchInterval(conf), clock)
+    {
+    }
+
     /// <summary>Creates a context on an existing <see cref="Scheduling.SluiceContext"/>.</summary>
     public StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock = null)
         : this(Validated(sluiceContext, batchInterval), batchInterval, clock, ownsContext: false)
@@ -38,6 +47,7 @@ public sealed class StreamingContext : IDisposable
     private static SluiceContext Validated(SluiceContext sluiceContext, TimeSpan batchInterval)
     {
         sluiceContext.Conf.Validate(batchInterval);
+        WarnIfIntervalOverridden(sluiceContext.Conf, batchInterval);
         return sluiceContext;
     }
 
@@ -639,9 +649,31 @@ public sealed class StreamingContext : IDisposable
         }
     }
 
+    // A program that fixes its interval in code wins, but a configured one that differs must not be ignored silently.
+    private static void WarnIfIntervalOverridden(SluiceConf conf, TimeSpan batchInterval)
+    {
+        if (conf.Contains(ConfigKeys.BatchInterval) && conf.GetDuration(ConfigKeys.BatchInterval) != batchInterval)
+        {
+            Log.Warn(
+                $"{ConfigKeys.BatchInterval}={conf.Get(ConfigKeys.BatchInterval)} (from {conf.OriginOf(ConfigKeys.BatchInterval)}) is not used: the program sets a batch interval of {batchInterval.TotalMilliseconds}ms in code; create the context with new StreamingContext(conf) to take it from configuration");
+        }
+    }
+
+    private static TimeSpan ConfiguredBatchInterval(SluiceConf conf)
+    {
+        if (conf.Get(ConfigKeys.BatchInterval) is null)
+        {
+            throw new ConfigurationException(
+                $"no batch interval: give one in code, or set {ConfigKeys.BatchInterval} (--conf, or sluice submit --batch-interval)");
+        }
+
+        return conf.GetDuration(ConfigKeys.BatchInterval);
+    }
+
     private static SluiceContext CreateSluiceContext(SluiceConf conf, TimeSpan batchInterval)
     {
         conf.Validate(batchInterval);
+        WarnIfIntervalOverridden(conf, batchInterval);
         return new SluiceContext(conf);
     }
 }

@@ -25,6 +25,16 @@ public class CliTests
         var subHelp = Run("run-example", "--help");
         Assert.Equal(0, subHelp.Code);
         Assert.Contains("--batch-interval", subHelp.Out);
+        foreach (var e in Sluice.Examples.ExampleCatalog.All)
+        {
+            Assert.Contains(e.Usage, subHelp.Out);
+        }
+
+        foreach (var command in new[] { "run-example", "submit" })
+        {
+            var usage = Run(command, "--help").Out.Split('\n').Single(l => l.Contains(" " + command + " <", StringComparison.Ordinal));
+            Assert.Equal(usage.Count(c => c == '['), usage.Count(c => c == ']'));
+        }
     }
 
     [Fact]
@@ -46,6 +56,9 @@ public class CliTests
     [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1" }, "usage: sluice run-example NetworkWordCount <hostname> <port>")]
     [InlineData(new[] { "run-example", "NetworkWordCount", "127.0.0.1", "http" }, "port 'http' is not a number")]
     [InlineData(new[] { "submit", "/nonexistent/app.dll" }, "does not exist")]
+    [InlineData(new[] { "run-exampel", "LogAnalysis" }, "'run-exampel' is not a command; did you mean 'run-example'?")]
+    [InlineData(new[] { "run-example", "LogAnalysis", "--master", "local[x]" }, "sluice.master='local[x]' (from --master)")]
+    [InlineData(new[] { "submit", "/nonexistent/app.dll", "--batch-interval", "0s" }, "--batch-interval '0s' must be greater than zero")]
     [InlineData(new[] { "history-server", "--dir", "/nonexistent/events" }, "event log directory /nonexistent/events does not exist")]
     public void ErrorsAreOneClearLineAndANonZeroCode(string[] args, string message)
     {
@@ -54,6 +67,13 @@ public class CliTests
         Assert.Contains(message, result.Err);
         Assert.Single(result.Err.Trim().Split('\n'));
         Assert.DoesNotContain("   at ", result.Err);
+    }
+
+    [Fact]
+    public void ASparkKeyInConfIsAWarningNamingTheSluiceKey()
+    {
+        var result = Run("submit", "/nonexistent/app.dll", "--conf", "spark.streaming.backpressure.enabled=true");
+        Assert.Contains("spark.streaming.backpressure.enabled is a Spark key that Sluice does not read; Sluice's key is sluice.streaming.backpressure.enabled", result.Err);
     }
 
     [Fact(Timeout = 120_000)]
