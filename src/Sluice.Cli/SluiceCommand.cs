@@ -14,7 +14,7 @@ public static class SluiceCommand
     private static readonly string[] ValueOptions = ["--master", "--batch-interval", "--conf"];
 
     /// <summary>Parses and runs a command line; errors are one line on <paramref name="error"/> and a non-zero exit code.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default)
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default, TextReader? input = null)
     {
         var master = new Option<string?>("--master") { Description = "where tasks run: local, local[N] or local[*]" };
         var batchInterval = new Option<string?>("--batch-interval") { Description = "batch interval, such as 500ms, 1s, 2s" };
@@ -94,6 +94,24 @@ public static class SluiceCommand
             return 0;
         });
 
+        var feedPort = new Option<int>("--port") { Description = "port to serve on (0: any free port, printed)", DefaultValueFactory = _ => 9999 };
+        var feedHost = new Option<string>("--host") { Description = "address to bind", DefaultValueFactory = _ => "127.0.0.1" };
+        var feedFile = new Option<string?>("--file") { Description = "serve this file to every client (default: standard input to all clients)" };
+        var feedRate = new Option<double>("--rate") { Description = "lines per second per client from --file (0: as fast as possible)" };
+        var feedRepeat = new Option<bool>("--repeat") { Description = "start --file again at its end" };
+        var feed = new Command("feed", "a line server for the socket examples (instead of nc -lk)") { feedPort, feedHost, feedFile, feedRate, feedRepeat };
+        feed.SetAction(parse =>
+        {
+            if (!System.Net.IPAddress.TryParse(parse.GetValue(feedHost), out var address))
+            {
+                throw new UsageException($"--host '{parse.GetValue(feedHost)}' is not an IP address");
+            }
+
+            using var signals = StopSignals(stop);
+            return new LineFeed(address, parse.GetValue(feedPort), parse.GetValue(feedFile), parse.GetValue(feedRate), parse.GetValue(feedRepeat), input ?? Console.In, output)
+                .Run(signals.Token);
+        });
+
         var list = new Command("examples", "list the bundled examples");
         list.SetAction(_ =>
         {
@@ -108,7 +126,7 @@ public static class SluiceCommand
             return 0;
         }
 
-        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, history, list };
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, list };
         try
         {
             var parse = root.Parse(args);
@@ -283,32 +301,45 @@ public static class SluiceCommand
         return process.ExitCode;
     }
 
-    // Runs until Ctrl+C, SIGTERM or the caller's token.
-    private static void WaitForStop(CancellationToken stop)
+    // A token cancelled by Ctrl+C, SIGTERM or the caller's token.
+    private static SignalToken StopSignals(CancellationToken stop) => new(stop);
+
+    private sealed class SignalToken : IDisposable
     {
-        using var done = new ManualResetEventSlim();
-        using var registration = stop.Register(done.Set);
-        var signals = new List<System.Runtime.InteropServices.PosixSignalRegistration>();
-        try
+        private readonly CancellationTokenSource _source;
+        private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _signals = [];
+
+        public SignalToken(CancellationToken stop)
         {
+            _source = CancellationTokenSource.CreateLinkedTokenSource(stop);
             foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
             {
-                signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, ctx =>
+                _signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, ctx =>
                 {
                     ctx.Cancel = true;
-                    done.Set();
+                    _source.Cancel();
                 }));
             }
-
-            done.Wait();
         }
-        finally
+
+        public CancellationToken Token => _source.Token;
+
+        public void Dispose()
         {
-            foreach (var s in signals)
+            foreach (var s in _signals)
             {
                 s.Dispose();
             }
+
+            _source.Dispose();
         }
+    }
+
+    // Runs until Ctrl+C, SIGTERM or the caller's token.
+    private static void WaitForStop(CancellationToken stop)
+    {
+        using var signals = StopSignals(stop);
+        signals.Token.WaitHandle.WaitOne();
     }
 
     private static string FirstLine(string message)
