@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Sluice.Monitoring;
 
 /// <summary>Severity of a log line.</summary>
@@ -17,16 +19,29 @@ public enum LogLevel
     Off,
 }
 
-/// <summary>The engine's log: one line per event on standard error, filtered by <c>sluice.log.level</c>.</summary>
+/// <summary>
+/// The engine's log: one line per event on standard error, filtered by <c>sluice.log.level</c>; or, once
+/// <see cref="UseLoggerFactory"/> is called, every event through Microsoft.Extensions.Logging (Serilog, OpenTelemetry, a host's logging).
+/// </summary>
 public static class Log
 {
+    /// <summary>The category of the engine's events when they go through Microsoft.Extensions.Logging.</summary>
+    public const string Category = "Sluice";
+
     private static readonly object Gate = new();
+    private static ILogger? _logger;
 
     /// <summary>Lines below this level are dropped.</summary>
     public static LogLevel Level { get; set; } = LogLevel.Warn;
 
     /// <summary>Where lines go; standard error by default.</summary>
     public static TextWriter Writer { get; set; } = Console.Error;
+
+    /// <summary>
+    /// Sends every event to <paramref name="factory"/> (category <see cref="Category"/>), whose own filters then decide
+    /// what is written, instead of <see cref="Writer"/> and <see cref="Level"/>; null goes back to standard error.
+    /// </summary>
+    public static void UseLoggerFactory(ILoggerFactory? factory) => Volatile.Write(ref _logger, factory?.CreateLogger(Category));
 
     /// <summary>Parses a level name; unknown names are an error naming the value.</summary>
     public static LogLevel ParseLevel(string name) => name.Trim().ToLowerInvariant() switch
@@ -51,6 +66,26 @@ public static class Log
 
     private static void Write(LogLevel level, string message)
     {
+        if (Volatile.Read(ref _logger) is { } logger)
+        {
+            var mapped = level switch
+            {
+                LogLevel.Trace => Microsoft.Extensions.Logging.LogLevel.Trace,
+                LogLevel.Debug => Microsoft.Extensions.Logging.LogLevel.Debug,
+                LogLevel.Info => Microsoft.Extensions.Logging.LogLevel.Information,
+                LogLevel.Warn => Microsoft.Extensions.Logging.LogLevel.Warning,
+                _ => Microsoft.Extensions.Logging.LogLevel.Error,
+            };
+            if (logger.IsEnabled(mapped))
+            {
+#pragma warning disable CA2254 // The engine's messages are already formatted lines, not templates.
+                logger.Log(mapped, message);
+#pragma warning restore CA2254
+            }
+
+            return;
+        }
+
         if (level < Level)
         {
             return;

@@ -93,6 +93,12 @@ public sealed class StreamingContext : IDisposable
     /// <summary>Initialized, Active or Stopped.</summary>
     public StreamingContextState State { get; private set; } = StreamingContextState.Initialized;
 
+    /// <summary>
+    /// Whether the context stops itself on SIGINT and SIGTERM (gracefully with <c>sluice.streaming.stopGracefullyOnShutdown</c>);
+    /// true by default, false under a host that owns the signals and stops the context itself.
+    /// </summary>
+    public bool StopOnShutdownSignals { get; set; } = true;
+
     /// <summary>Where Print writes; standard output by default.</summary>
     public TextWriter Output { get; set; } = Console.Out;
 
@@ -631,6 +637,11 @@ public sealed class StreamingContext : IDisposable
 
     private void RegisterShutdownSignals()
     {
+        if (!StopOnShutdownSignals)
+        {
+            return;
+        }
+
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsWindows())
         {
             return;
