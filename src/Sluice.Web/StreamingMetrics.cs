@@ -10,6 +10,7 @@ public sealed class StreamingMetrics
 {
     private static readonly string[] AppLabel = ["application"];
     private static readonly string[] StreamLabels = ["application", "stream"];
+    private static readonly string[] KindLabels = ["application", "kind"];
 
     private readonly StreamingUiState _state;
     private readonly string _app;
@@ -27,6 +28,11 @@ public sealed class StreamingMetrics
     private readonly Gauge _schedulingDelay;
     private readonly Gauge _processingTime;
     private readonly Gauge _totalDelay;
+    private readonly Counter _checkpointsCompleted;
+    private readonly Counter _checkpointsFailed;
+    private readonly Counter _checkpointBytes;
+    private readonly Gauge _lastCheckpointDuration;
+    private readonly Gauge _lastCheckpointSize;
     private readonly Gauge _gcPause;
     private readonly Gauge _gcCollections;
     private readonly Gauge _heap;
@@ -52,6 +58,11 @@ public sealed class StreamingMetrics
         _schedulingDelay = f.CreateGauge("sluice_streaming_scheduling_delay_seconds", "Average scheduling delay over the retained batches.", AppLabel);
         _processingTime = f.CreateGauge("sluice_streaming_processing_time_seconds", "Average processing time over the retained batches.", AppLabel);
         _totalDelay = f.CreateGauge("sluice_streaming_total_delay_seconds", "Average total delay over the retained batches.", AppLabel);
+        _checkpointsCompleted = f.CreateCounter("sluice_streaming_checkpoints_completed_total", "Checkpoints written (metadata and data).", AppLabel);
+        _checkpointsFailed = f.CreateCounter("sluice_streaming_checkpoints_failed_total", "Checkpoints that failed to be written.", AppLabel);
+        _checkpointBytes = f.CreateCounter("sluice_streaming_checkpoint_written_bytes_total", "Bytes of the checkpoints written.", AppLabel);
+        _lastCheckpointDuration = f.CreateGauge("sluice_streaming_last_checkpoint_duration_seconds", "Time the latest completed checkpoint of each kind took to write.", KindLabels);
+        _lastCheckpointSize = f.CreateGauge("sluice_streaming_last_checkpoint_size_bytes", "Size of the latest completed checkpoint of each kind.", KindLabels);
         _gcPause = f.CreateGauge("sluice_streaming_gc_pause_seconds_total", "Time the process has spent paused for garbage collection.", AppLabel);
         _gcCollections = f.CreateGauge("sluice_streaming_gc_collections_total", "Garbage collections since the process started.", AppLabel);
         _heap = f.CreateGauge("sluice_streaming_heap_size_bytes", "Bytes in use on the managed heap.", AppLabel);
@@ -85,6 +96,19 @@ public sealed class StreamingMetrics
         _schedulingDelay.WithLabels(_app).Set((s.AvgSchedulingDelay ?? 0) / 1000.0);
         _processingTime.WithLabels(_app).Set((s.AvgProcessingTime ?? 0) / 1000.0);
         _totalDelay.WithLabels(_app).Set((s.AvgTotalDelay ?? 0) / 1000.0);
+        var checkpoints = _state.Checkpoints();
+        _checkpointsCompleted.WithLabels(_app).IncTo(checkpoints.NumCompleted);
+        _checkpointsFailed.WithLabels(_app).IncTo(checkpoints.NumFailed);
+        _checkpointBytes.WithLabels(_app).IncTo(checkpoints.TotalBytes);
+        foreach (string kind in new[] { Monitoring.CheckpointInfo.Metadata, Monitoring.CheckpointInfo.Data })
+        {
+            if (checkpoints.History.FirstOrDefault(c => c.Kind == kind && c.Status == "COMPLETED") is { } latest)
+            {
+                _lastCheckpointDuration.WithLabels(_app, kind).Set(latest.Duration / 1000.0);
+                _lastCheckpointSize.WithLabels(_app, kind).Set(latest.Size);
+            }
+        }
+
         _gcPause.WithLabels(_app).Set(GC.GetTotalPauseDuration().TotalSeconds);
         _gcCollections.WithLabels(_app).Set(GC.CollectionCount(0));
         _heap.WithLabels(_app).Set(GC.GetTotalMemory(forceFullCollection: false));

@@ -1,6 +1,7 @@
 using Sluice.Monitoring;
 using Sluice.Web.Api;
 using MonitoringBatch = Sluice.Monitoring.BatchInfo;
+using MonitoringCheckpoint = Sluice.Monitoring.CheckpointInfo;
 using MonitoringOperation = Sluice.Monitoring.OutputOperationInfo;
 using MonitoringReceiver = Sluice.Monitoring.ReceiverInfo;
 
@@ -19,6 +20,12 @@ public sealed class StreamingUiState : IStreamingListener
     private readonly Queue<BatchRecord> _completed = new();
     private readonly SortedDictionary<int, MonitoringReceiver> _receivers = [];
     private readonly SortedDictionary<int, long> _receivedByStream = [];
+    private readonly Queue<MonitoringCheckpoint> _checkpoints = new();
+    private MonitoringCheckpoint? _latestCompletedCheckpoint;
+    private MonitoringCheckpoint? _latestFailedCheckpoint;
+    private long _completedCheckpoints;
+    private long _failedCheckpoints;
+    private long _checkpointBytes;
     private int[] _receiverStreamIds = [];
     private string[][] _properties = [];
     private long _startTime = -1;
@@ -165,6 +172,49 @@ public sealed class StreamingUiState : IStreamingListener
 
     /// <inheritdoc />
     public void OnReceiverStopped(MonitoringReceiver receiver) => UpdateReceiver(receiver);
+
+    /// <inheritdoc />
+    public void OnCheckpointCompleted(MonitoringCheckpoint checkpoint)
+    {
+        lock (_gate)
+        {
+            // A metadata and a data checkpoint per batch at most, so twice the batches keeps the same stretch of time.
+            _checkpoints.Enqueue(checkpoint);
+            while (_checkpoints.Count > 2 * _retainedBatches)
+            {
+                _checkpoints.Dequeue();
+            }
+
+            if (checkpoint.FailureReason is null)
+            {
+                _completedCheckpoints++;
+                _checkpointBytes += checkpoint.SizeBytes;
+                _latestCompletedCheckpoint = checkpoint;
+            }
+            else
+            {
+                _failedCheckpoints++;
+                _latestFailedCheckpoint = checkpoint;
+            }
+
+            _lastUpdated = Math.Max(_lastUpdated, checkpoint.StartTime);
+        }
+    }
+
+    /// <summary>Sluice's <c>/streaming/checkpoints</c>: the checkpoint history with its counts.</summary>
+    public CheckpointStatistics Checkpoints()
+    {
+        lock (_gate)
+        {
+            return new CheckpointStatistics(
+                _completedCheckpoints,
+                _failedCheckpoints,
+                _checkpointBytes,
+                _latestCompletedCheckpoint is { } c ? CheckpointEntry(c) : null,
+                _latestFailedCheckpoint is { } f ? CheckpointEntry(f) : null,
+                [.. _checkpoints.Reverse().Select(CheckpointEntry)]);
+        }
+    }
 
     /// <summary>Spark's <c>/applications</c> entry.</summary>
     public ApplicationInfo ApplicationInfo()
@@ -347,6 +397,17 @@ public sealed class StreamingUiState : IStreamingListener
         op.StartTime is { } start && op.EndTime is { } end ? end - start : null,
         op.FailureReason,
         []);
+
+    private static Api.CheckpointInfo CheckpointEntry(MonitoringCheckpoint c) => new(
+        c.BatchTime.Milliseconds,
+        SparkDates.Format(c.BatchTime.Milliseconds),
+        c.Kind,
+        c.Stream,
+        SparkDates.Format(c.StartTime),
+        Math.Round(c.DurationMillis, 3),
+        c.SizeBytes,
+        c.FailureReason is null ? "COMPLETED" : "FAILED",
+        c.FailureReason);
 
     private static long? Millis(TimeSpan? span) => span is { } s ? (long)s.TotalMilliseconds : null;
 

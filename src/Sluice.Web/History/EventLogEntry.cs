@@ -10,7 +10,8 @@ public sealed record EventLogEntry(
     IReadOnlyList<int>? ReceiverStreams = null,
     BatchInfo? Batch = null,
     OutputOperationInfo? Operation = null,
-    ReceiverInfo? Receiver = null)
+    ReceiverInfo? Receiver = null,
+    CheckpointInfo? Checkpoint = null)
 {
     /// <summary>Event names, after Spark's listener events.</summary>
     public const string ApplicationStart = "ApplicationStart";
@@ -34,6 +35,8 @@ public sealed record EventLogEntry(
     public const string ReceiverError = "ReceiverError";
     /// <summary>Spark's StreamingListenerReceiverStopped.</summary>
     public const string ReceiverStopped = "ReceiverStopped";
+    /// <summary>A checkpoint written or failed (Sluice's addition).</summary>
+    public const string CheckpointCompleted = "CheckpointCompleted";
     /// <summary>The context stopped; the log is complete.</summary>
     public const string ApplicationEnd = "ApplicationEnd";
 }

@@ -69,6 +69,9 @@ public sealed class EventLogWriter : IStreamingListener, IStreamingContextPlugin
     /// <inheritdoc />
     public void OnReceiverStopped(ReceiverInfo receiver) => Write(new EventLogEntry(EventLogEntry.ReceiverStopped, Receiver: receiver));
 
+    /// <inheritdoc />
+    public void OnCheckpointCompleted(CheckpointInfo checkpoint) => Write(new EventLogEntry(EventLogEntry.CheckpointCompleted, Checkpoint: checkpoint));
+
     /// <summary>Closes the current file.</summary>
     public void Dispose()
     {

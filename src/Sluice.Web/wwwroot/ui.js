@@ -93,6 +93,21 @@ async function receiversPage() {
     <th>Last error time</th><th>Last error</th></tr>${rows}</table>`;
 }
 
+const bytes = v => v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(1)} MiB` : v >= 1024 ? `${(v / 1024).toFixed(1)} KiB` : `${v} B`;
+
+async function checkpointsPage() {
+  const c = await get(`${api}/${appId}/streaming/checkpoints`);
+  const rows = c.history.map(k => `<tr class="${k.status === "FAILED" ? "failed" : ""}"><td>${esc(fmtTime(k.batchId))}</td><td>${esc(k.kind)}</td>
+    <td>${esc(k.stream)}</td><td>${esc(k.startTime)}</td><td>${k.duration.toFixed(1)} ms</td><td>${bytes(k.size)}</td><td>${esc(k.status)}</td>
+    <td>${esc(k.failureReason)}</td></tr>`).join("");
+  const latest = c.latestCompleted ? `latest at ${esc(fmtTime(c.latestCompleted.batchId))} (${esc(c.latestCompleted.kind)}, ${bytes(c.latestCompleted.size)}, ${c.latestCompleted.duration.toFixed(1)} ms)` : "none yet";
+  return `<h2>Checkpoints</h2>
+    <p id="checkpoint-summary"><span id="checkpoints-completed">${c.numCompleted}</span> written (${bytes(c.totalBytes)}),
+    <span id="checkpoints-failed" class="${c.numFailed ? "failed" : ""}">${c.numFailed}</span> failed; ${latest}.
+    ${c.latestFailed ? `<br><span class="failed">Latest failure at ${esc(fmtTime(c.latestFailed.batchId))}: ${esc(c.latestFailed.failureReason)}</span>` : ""}</p>
+    <table id="checkpoints"><tr><th>Batch</th><th>Kind</th><th>Stream</th><th>Started</th><th>Duration</th><th>Size</th><th>Status</th><th>Failure</th></tr>${rows}</table>`;
+}
+
 async function environmentPage() {
   const env = await get(`${api}/${appId}/environment`);
   const rows = env.sparkProperties.map(p => `<tr><td>${esc(p[0])}</td><td>${esc(p[1])}</td></tr>`).join("");
@@ -120,6 +135,7 @@ async function render() {
     const html = batch ? await batchPage(batch[1])
       : hash.startsWith("#/receivers") ? await receiversPage()
       : hash.startsWith("#/environment") ? await environmentPage()
+      : hash.startsWith("#/checkpoints") ? await checkpointsPage()
       : await streamingPage();
     document.getElementById("page").innerHTML = html;
   } catch (e) {

@@ -57,28 +57,35 @@ public abstract class Rdd<T> : RddBase
     /// Writes every partition under <paramref name="directory"/> (atomically, file by file) and cuts the lineage: from
     /// then on the partitions are read from there, and the parents can be forgotten.
     /// </summary>
-    internal void WriteCheckpoint(string directory, long batchTimeMs)
+    /// <returns>The bytes written; 0 when the dataset was checkpointed already.</returns>
+    internal long WriteCheckpoint(string directory, long batchTimeMs)
     {
         if (CheckpointDirectory is not null)
         {
-            return;
+            return 0;
         }
 
         // Dataset ids restart with every process: the batch time and a random suffix keep a restarted program from
         // writing over the checkpoint it restored from.
         string target = Path.Combine(directory, $"t{batchTimeMs:D15}-rdd-{Id}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(target);
-        Context.RunJob(this, (rdd, task, p) =>
+        var sizes = Context.RunJob(this, (rdd, task, p) =>
         {
             var values = rdd.Materialize(p, task);
             string file = DataCheckpoint.PartFile(target, p);
-            CheckpointFile.Write(file, file + $".{task.TaskAttemptId}.tmp", stream => RecordSerializer.Instance.Serialize(values, stream));
-            return 0;
+            return CheckpointFile.Write(file, file + $".{task.TaskAttemptId}.tmp", stream => RecordSerializer.Instance.Serialize(values, stream));
         });
 
         // Written last: a directory without it is one a crash interrupted, and no metadata checkpoint refers to it.
         DataCheckpoint.WriteManifest(target, NumPartitions, ProcessToken);
         CheckpointDirectory = target;
+        long total = 0;
+        foreach (long size in sizes)
+        {
+            total += size;
+        }
+
+        return total;
     }
 
     /// <summary>

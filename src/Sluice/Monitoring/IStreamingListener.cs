@@ -32,4 +32,7 @@ public interface IStreamingListener
 
     /// <summary>A receiver stopped.</summary>
     void OnReceiverStopped(ReceiverInfo receiver) { }
+
+    /// <summary>A checkpoint was written, or failed to be (<see cref="CheckpointInfo.FailureReason"/> set).</summary>
+    void OnCheckpointCompleted(CheckpointInfo checkpoint) { }
 }

@@ -40,7 +40,8 @@ public sealed record Checkpoint(
     /// <c>checkpoint-&lt;time&gt;-&lt;seq&gt;-d&lt;newest data time&gt;</c>; keeps the newest <see cref="Kept"/> and
     /// the newest of each of the last <see cref="GenerationsKept"/> data generations.
     /// </summary>
-    public void Write(string directory, long sequence, bool durable = true)
+    /// <returns>The bytes written.</returns>
+    public long Write(string directory, long sequence, bool durable = true)
     {
         Directory.CreateDirectory(directory);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(this, Json);
@@ -59,6 +60,8 @@ public sealed record Checkpoint(
         {
             File.Delete(old);
         }
+
+        return header.Length + body.Length;
     }
 
     /// <summary>The time of the newest data checkpoint this checkpoint refers to; 0 for none.</summary>

@@ -18,8 +18,9 @@ internal static class CheckpointFile
     /// file behind a header placeholder, the header is filled in, the file synced unless not <paramref name="durable"/>,
     /// then renamed.
     /// </summary>
-    public static void Write(string path, string temporary, Action<Stream> writeBody, bool durable = true)
+    public static long Write(string path, string temporary, Action<Stream> writeBody, bool durable = true)
     {
+        long length;
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
             Span<byte> header = stackalloc byte[HeaderSize];
@@ -31,9 +32,11 @@ internal static class CheckpointFile
             file.Position = 0;
             file.Write(header);
             file.Flush(flushToDisk: durable);
+            length = file.Length;
         }
 
         File.Move(temporary, path, overwrite: true);
+        return length;
     }
 
     /// <summary>Reads and checks <paramref name="path"/>: its body, or a <see cref="CheckpointException"/> saying what is wrong.</summary>

@@ -58,7 +58,19 @@ public abstract class DStream<T> : DStreamBase
         if (Context.CheckpointDirectory is { } directory && EffectiveCheckpointDuration is { } every &&
             (time - ZeroTime!.Value).Ticks % every.Ticks == 0)
         {
-            rdd.WriteCheckpoint(Path.Combine(directory, "rdds"), time.Milliseconds);
+            long started = Context.Clock.GetTimeMillis();
+            long ticks = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                long size = rdd.WriteCheckpoint(Path.Combine(directory, "rdds"), time.Milliseconds);
+                Context.PostCheckpoint(new Monitoring.CheckpointInfo(time, Monitoring.CheckpointInfo.Data, ToString(), started, StreamingContext.ElapsedMillis(ticks), size, null));
+            }
+            catch (Exception e)
+            {
+                Context.PostCheckpoint(new Monitoring.CheckpointInfo(time, Monitoring.CheckpointInfo.Data, ToString(), started, StreamingContext.ElapsedMillis(ticks), 0, $"{e.GetType().Name}: {e.Message}"));
+                throw;
+            }
+
             lock (_generated)
             {
                 _lastCheckpointed = (time, rdd);

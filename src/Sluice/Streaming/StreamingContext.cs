@@ -336,13 +336,30 @@ public sealed class StreamingContext : IDisposable
             streamData,
             new Dictionary<string, string>(Conf.GetAll()),
             [.. Graph.Streams.SelectMany(static s => s.SavedDataCheckpoints).Distinct()]);
-        checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence), durable);
+        long started = Clock.GetTimeMillis();
+        long ticks = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            long size = checkpoint.Write(Path.Combine(root, "metadata"), Interlocked.Increment(ref _checkpointSequence), durable);
+            PostCheckpoint(new CheckpointInfo(time, CheckpointInfo.Metadata, null, started, ElapsedMillis(ticks), size, null));
+        }
+        catch (Exception e)
+        {
+            PostCheckpoint(new CheckpointInfo(time, CheckpointInfo.Metadata, null, started, ElapsedMillis(ticks), 0, $"{e.GetType().Name}: {e.Message}"));
+            throw;
+        }
+
         if (!durable)
         {
             // Data checkpoints are let go once a batch completes; the checkpoint written before a batch runs frees none.
             RemoveUnreferencedDataCheckpoints(root);
         }
     }
+
+    /// <summary>Tells the listeners about a checkpoint written or failed (the UI's checkpoint history, metrics, the event log).</summary>
+    internal void PostCheckpoint(CheckpointInfo checkpoint) => ListenerBus.Post(l => l.OnCheckpointCompleted(checkpoint));
+
+    internal static double ElapsedMillis(long startTimestamp) => System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
 
     /// <summary>
     /// Data checkpoints older than everything the metadata checkpoints still kept refer to are no longer needed; the

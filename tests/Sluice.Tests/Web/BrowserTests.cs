@@ -15,6 +15,8 @@ public class BrowserTests
         using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.UiPort, "0").SetAppName("browser-test").Set("my.api.token", "abc123")
             .Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
         var ui = h.Context.UseWebUi(TextWriter.Null)!;
+        using var checkpoints = new Streaming.TempDirectory();
+        h.Context.Checkpoint(checkpoints.Path);
         var receiver = new BlockReceiver([3, 4]);
         var numbers = h.Context.ReceiverStream(receiver);
         numbers.ForeachRDD((rdd, t) => { rdd.Count(); h.Clock.Advance(100 + t.Milliseconds / 20); });
@@ -80,6 +82,17 @@ public class BrowserTests
         await page.WaitForSelectorAsync("#receivers", new() { Timeout = 30_000 });
         Assert.Contains("ACTIVE", await page.TextContentAsync("#receivers"));
         Assert.Contains("upstream is slow", await page.TextContentAsync("#receivers"));
+
+        // Checkpoints: a metadata checkpoint before and after each of the five batches, and the one at start.
+        await page.ClickAsync("#nav-checkpoints");
+        await page.WaitForSelectorAsync("#checkpoints", new() { Timeout = 30_000 });
+        int written = (int)ui.State.Checkpoints().NumCompleted;
+        Assert.True(written >= 1 + 2 * 5, $"{written} checkpoints");
+        await page.WaitForFunctionAsync($"() => Number(document.getElementById('checkpoints-completed')?.textContent) >= {written}", null, new() { Timeout = 30_000 });
+        Assert.True(await page.Locator("#checkpoints tr").CountAsync() - 1 >= written);
+        Assert.Equal("0", await page.TextContentAsync("#checkpoints-failed"));
+        Assert.Contains("metadata", await page.TextContentAsync("#checkpoints"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-checkpoints.png"), FullPage = true });
 
         await page.ClickAsync("#nav-environment");
         await page.WaitForSelectorAsync("#properties", new() { Timeout = 30_000 });

@@ -24,6 +24,7 @@ public class EventLogHistoryTests
                 .Set(ConfigKeys.OutputOnFailure, "skip").Set(ConfigKeys.OutputMaxRetries, "0"));
             var ui = h.Context.UseWebUi(TextWriter.Null)!;
             string appDir = h.Context.UseEventLog()!;
+            h.Context.Checkpoint(dir + "-checkpoint");
             var receiver = new BlockReceiver([4, 6]);
             var numbers = h.Context.ReceiverStream(receiver);
             numbers.ForeachRDD((rdd, t) => { rdd.Count(); h.Clock.Advance(20 + t.Milliseconds / 250); });
@@ -57,6 +58,8 @@ public class EventLogHistoryTests
             JsonNodeOf(live.Statistics(), Get($"{api}/{app}/streaming/statistics"), "statistics");
             JsonNodeOf(live.Receivers(), Get($"{api}/{app}/streaming/receivers"), "receivers");
             JsonNodeOf(live.Batches(), Get($"{api}/{app}/streaming/batches"), "batches");
+            Assert.True(live.Checkpoints().NumCompleted > 2 * 5, "the run wrote a metadata checkpoint before and after each batch");
+            JsonNodeOf(live.Checkpoints(), Get($"{api}/{app}/streaming/checkpoints"), "checkpoints");
             Assert.Equal(3, live.Batches().Count);
             foreach (var b in live.Batches())
             {
@@ -72,9 +75,12 @@ public class EventLogHistoryTests
         }
         finally
         {
-            if (Directory.Exists(dir))
+            foreach (string d in new[] { dir, dir + "-checkpoint" })
             {
-                Directory.Delete(dir, recursive: true);
+                if (Directory.Exists(d))
+                {
+                    Directory.Delete(d, recursive: true);
+                }
             }
         }
     }
