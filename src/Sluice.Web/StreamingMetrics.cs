@@ -33,6 +33,17 @@ public sealed class StreamingMetrics
     private readonly Counter _checkpointBytes;
     private readonly Gauge _lastCheckpointDuration;
     private readonly Gauge _lastCheckpointSize;
+    private readonly Gauge _activeTasks;
+    private readonly Counter _completedTasks;
+    private readonly Counter _failedTasks;
+    private readonly Gauge _storageMemoryUsed;
+    private readonly Gauge _storageMemoryMax;
+    private readonly Gauge _blocksInMemory;
+    private readonly Gauge _blocksOnDisk;
+    private readonly Counter _walBytes;
+    private readonly Counter _walRecords;
+    private readonly Counter _walSyncs;
+    private readonly Counter _walSyncTime;
     private readonly Gauge _gcPause;
     private readonly Gauge _gcCollections;
     private readonly Gauge _heap;
@@ -63,6 +74,17 @@ public sealed class StreamingMetrics
         _checkpointBytes = f.CreateCounter("sluice_streaming_checkpoint_written_bytes_total", "Bytes of the checkpoints written.", AppLabel);
         _lastCheckpointDuration = f.CreateGauge("sluice_streaming_last_checkpoint_duration_seconds", "Time the latest completed checkpoint of each kind took to write.", KindLabels);
         _lastCheckpointSize = f.CreateGauge("sluice_streaming_last_checkpoint_size_bytes", "Size of the latest completed checkpoint of each kind.", KindLabels);
+        _activeTasks = f.CreateGauge("sluice_streaming_executor_active_tasks", "Tasks running now.", AppLabel);
+        _completedTasks = f.CreateCounter("sluice_streaming_executor_completed_tasks_total", "Tasks that succeeded.", AppLabel);
+        _failedTasks = f.CreateCounter("sluice_streaming_executor_failed_tasks_total", "Task attempts that failed.", AppLabel);
+        _storageMemoryUsed = f.CreateGauge("sluice_streaming_storage_memory_used_bytes", "Bytes the block store holds in memory.", AppLabel);
+        _storageMemoryMax = f.CreateGauge("sluice_streaming_storage_memory_max_bytes", "The block store's memory limit (sluice.storage.memory).", AppLabel);
+        _blocksInMemory = f.CreateGauge("sluice_streaming_blocks_in_memory", "Blocks held in memory.", AppLabel);
+        _blocksOnDisk = f.CreateGauge("sluice_streaming_blocks_on_disk", "Blocks spilled to or stored on disk.", AppLabel);
+        _walBytes = f.CreateCounter("sluice_streaming_wal_written_bytes_total", "Bytes appended to the write-ahead logs.", AppLabel);
+        _walRecords = f.CreateCounter("sluice_streaming_wal_written_records_total", "Records appended to the write-ahead logs.", AppLabel);
+        _walSyncs = f.CreateCounter("sluice_streaming_wal_syncs_total", "Write-ahead log flushes to disk (fsync).", AppLabel);
+        _walSyncTime = f.CreateCounter("sluice_streaming_wal_sync_seconds_total", "Time spent in write-ahead log flushes to disk.", AppLabel);
         _gcPause = f.CreateGauge("sluice_streaming_gc_pause_seconds_total", "Time the process has spent paused for garbage collection.", AppLabel);
         _gcCollections = f.CreateGauge("sluice_streaming_gc_collections_total", "Garbage collections since the process started.", AppLabel);
         _heap = f.CreateGauge("sluice_streaming_heap_size_bytes", "Bytes in use on the managed heap.", AppLabel);
@@ -107,6 +129,21 @@ public sealed class StreamingMetrics
                 _lastCheckpointDuration.WithLabels(_app, kind).Set(latest.Duration / 1000.0);
                 _lastCheckpointSize.WithLabels(_app, kind).Set(latest.Size);
             }
+        }
+
+        if (_state.Executors() is [var executor, ..])
+        {
+            _activeTasks.WithLabels(_app).Set(executor.ActiveTasks);
+            _completedTasks.WithLabels(_app).IncTo(executor.CompletedTasks);
+            _failedTasks.WithLabels(_app).IncTo(executor.FailedTasks);
+            _storageMemoryUsed.WithLabels(_app).Set(executor.MemoryUsed);
+            _storageMemoryMax.WithLabels(_app).Set(executor.MaxMemory);
+            _blocksInMemory.WithLabels(_app).Set(executor.RddBlocks - executor.BlocksOnDisk);
+            _blocksOnDisk.WithLabels(_app).Set(executor.BlocksOnDisk);
+            _walBytes.WithLabels(_app).IncTo(executor.WalBytesWritten);
+            _walRecords.WithLabels(_app).IncTo(executor.WalRecordsWritten);
+            _walSyncs.WithLabels(_app).IncTo(executor.WalSyncs);
+            _walSyncTime.WithLabels(_app).IncTo(executor.WalSyncTime / 1000.0);
         }
 
         _gcPause.WithLabels(_app).Set(GC.GetTotalPauseDuration().TotalSeconds);

@@ -26,6 +26,7 @@ public sealed class StreamingUiState : IStreamingListener
     private long _completedCheckpoints;
     private long _failedCheckpoints;
     private long _checkpointBytes;
+    private ExecutorMetrics? _executor;
     private int[] _receiverStreamIds = [];
     private string[][] _properties = [];
     private long _startTime = -1;
@@ -198,6 +199,37 @@ public sealed class StreamingUiState : IStreamingListener
             }
 
             _lastUpdated = Math.Max(_lastUpdated, checkpoint.StartTime);
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnExecutorMetricsUpdate(ExecutorMetrics metrics)
+    {
+        lock (_gate)
+        {
+            _executor = metrics;
+            _lastUpdated = Math.Max(_lastUpdated, metrics.Time);
+        }
+    }
+
+    /// <summary>Spark's <c>/executors</c>: local mode has one executor, the driver's threads; empty until the first batch has completed.</summary>
+    public IReadOnlyList<ExecutorSummary> Executors()
+    {
+        lock (_gate)
+        {
+            if (_executor is not { } m)
+            {
+                return [];
+            }
+
+            return
+            [
+                new ExecutorSummary(
+                    m.ExecutorId, "localhost", _endTime < 0, m.BlocksInMemory + m.BlocksOnDisk, m.StorageMemoryUsed, m.Threads, m.Threads,
+                    m.ActiveTasks, m.FailedTasks, m.CompletedTasks, m.ActiveTasks + m.FailedTasks + m.CompletedTasks,
+                    (long)m.TaskTimeMillis, (long)m.GcPauseMillis, m.StorageMemoryMax, SparkDates.Format(Math.Max(_startTime, 0)),
+                    m.BlocksOnDisk, m.WalBytesWritten, m.WalRecordsWritten, m.WalSyncs, Math.Round(m.WalSyncTimeMillis, 3), m.HeapBytes),
+            ];
         }
     }
 

@@ -11,7 +11,8 @@ public sealed record EventLogEntry(
     BatchInfo? Batch = null,
     OutputOperationInfo? Operation = null,
     ReceiverInfo? Receiver = null,
-    CheckpointInfo? Checkpoint = null)
+    CheckpointInfo? Checkpoint = null,
+    ExecutorMetrics? Executor = null)
 {
     /// <summary>Event names, after Spark's listener events.</summary>
     public const string ApplicationStart = "ApplicationStart";
@@ -37,6 +38,8 @@ public sealed record EventLogEntry(
     public const string ReceiverStopped = "ReceiverStopped";
     /// <summary>A checkpoint written or failed (Sluice's addition).</summary>
     public const string CheckpointCompleted = "CheckpointCompleted";
+    /// <summary>Spark's SparkListenerExecutorMetricsUpdate, after every batch.</summary>
+    public const string ExecutorMetricsUpdate = "ExecutorMetricsUpdate";
     /// <summary>The context stopped; the log is complete.</summary>
     public const string ApplicationEnd = "ApplicationEnd";
 }

@@ -75,6 +75,7 @@ public static class EventLogReplay
             case EventLogEntry.ReceiverError: s.OnReceiverError(e.Receiver ?? throw Bad(file, line, "no receiver")); break;
             case EventLogEntry.ReceiverStopped: s.OnReceiverStopped(e.Receiver ?? throw Bad(file, line, "no receiver")); break;
             case EventLogEntry.CheckpointCompleted: s.OnCheckpointCompleted(e.Checkpoint ?? throw Bad(file, line, "no checkpoint")); break;
+            case EventLogEntry.ExecutorMetricsUpdate: s.OnExecutorMetricsUpdate(e.Executor ?? throw Bad(file, line, "no executor metrics")); break;
             case EventLogEntry.ApplicationEnd: s.SetEnded(e.Time ?? throw Bad(file, line, "no time")); break;
             default: throw Bad(file, line, $"unknown event '{e.Event}'");
         }

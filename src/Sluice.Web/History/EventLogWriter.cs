@@ -70,6 +70,9 @@ public sealed class EventLogWriter : IStreamingListener, IStreamingContextPlugin
     public void OnReceiverStopped(ReceiverInfo receiver) => Write(new EventLogEntry(EventLogEntry.ReceiverStopped, Receiver: receiver));
 
     /// <inheritdoc />
+    public void OnExecutorMetricsUpdate(ExecutorMetrics metrics) => Write(new EventLogEntry(EventLogEntry.ExecutorMetricsUpdate, Executor: metrics));
+
+    /// <inheritdoc />
     public void OnCheckpointCompleted(CheckpointInfo checkpoint) => Write(new EventLogEntry(EventLogEntry.CheckpointCompleted, Checkpoint: checkpoint));
 
     /// <summary>Closes the current file.</summary>

@@ -108,6 +108,17 @@ async function checkpointsPage() {
     <table id="checkpoints"><tr><th>Batch</th><th>Kind</th><th>Stream</th><th>Started</th><th>Duration</th><th>Size</th><th>Status</th><th>Failure</th></tr>${rows}</table>`;
 }
 
+async function executorsPage() {
+  const executors = await get(`${api}/${appId}/executors`);
+  const rows = executors.map(e => `<tr><td>${esc(e.id)}</td><td>${e.isActive ? "ACTIVE" : "DEAD"}</td><td>${e.totalCores}</td>
+    <td class="active-tasks">${e.activeTasks}</td><td class="completed-tasks">${e.completedTasks}</td><td class="${e.failedTasks ? "failed" : ""}">${e.failedTasks}</td>
+    <td>${(e.totalDuration / 1000).toFixed(1)} s</td><td>${bytes(e.memoryUsed)} / ${bytes(e.maxMemory)}</td><td>${e.rddBlocks - e.blocksOnDisk}</td><td>${e.blocksOnDisk}</td>
+    <td>${bytes(e.walBytesWritten)} (${e.walSyncs} syncs, ${e.walSyncTime.toFixed(1)} ms)</td><td>${(e.totalGCTime / 1000).toFixed(2)} s</td><td>${bytes(e.heapBytes)}</td></tr>`).join("");
+  return `<h2>Executors</h2><table id="executors"><tr><th>Id</th><th>Status</th><th>Threads</th><th>Active tasks</th><th>Completed tasks</th>
+    <th>Failed tasks</th><th>Task time</th><th>Storage memory</th><th>Blocks in memory</th><th>Blocks on disk</th><th>Write-ahead log</th>
+    <th>GC pauses</th><th>Heap</th></tr>${rows}</table>`;
+}
+
 async function environmentPage() {
   const env = await get(`${api}/${appId}/environment`);
   const rows = env.sparkProperties.map(p => `<tr><td>${esc(p[0])}</td><td>${esc(p[1])}</td></tr>`).join("");
@@ -136,6 +147,7 @@ async function render() {
       : hash.startsWith("#/receivers") ? await receiversPage()
       : hash.startsWith("#/environment") ? await environmentPage()
       : hash.startsWith("#/checkpoints") ? await checkpointsPage()
+      : hash.startsWith("#/executors") ? await executorsPage()
       : await streamingPage();
     document.getElementById("page").innerHTML = html;
   } catch (e) {

@@ -33,6 +33,9 @@ public interface IStreamingListener
     /// <summary>A receiver stopped.</summary>
     void OnReceiverStopped(ReceiverInfo receiver) { }
 
+    /// <summary>The executor's and storage's figures, after every batch.</summary>
+    void OnExecutorMetricsUpdate(ExecutorMetrics metrics) { }
+
     /// <summary>A checkpoint was written, or failed to be (<see cref="CheckpointInfo.FailureReason"/> set).</summary>
     void OnCheckpointCompleted(CheckpointInfo checkpoint) { }
 }

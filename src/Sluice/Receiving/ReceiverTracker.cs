@@ -51,10 +51,10 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
                 RecoverBlockLog(blockLogDirectory);
             }
 
-            _blockLog = new ReceivedBlockLog(new WriteAheadLog(blockLogDirectory, ssc.Clock, rolling, policy));
+            _blockLog = new ReceivedBlockLog(new WriteAheadLog(blockLogDirectory, ssc.Clock, rolling, policy, ssc.WriteAheadLogMetrics));
             foreach (var input in ssc.Graph.InputStreams.Where(static i => i is IReceiverInputDStream))
             {
-                _dataLogs[input.Id] = new WriteAheadLog(Path.Combine(root, "receivedData", input.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ssc.Clock, rolling, policy);
+                _dataLogs[input.Id] = new WriteAheadLog(Path.Combine(root, "receivedData", input.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ssc.Clock, rolling, policy, ssc.WriteAheadLogMetrics);
             }
         }
 

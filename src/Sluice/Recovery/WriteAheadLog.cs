@@ -30,6 +30,7 @@ public sealed class WriteAheadLog : IDisposable
     private readonly IClock _clock;
     private readonly long _rollingMillis;
     private readonly WalFsyncPolicy _fsync;
+    private readonly WriteAheadLogMetrics? _metrics;
     private readonly object _gate = new();
     private readonly List<Pending> _pending = [];
     private readonly Thread _writer;
@@ -38,8 +39,9 @@ public sealed class WriteAheadLog : IDisposable
     private bool _closed;
 
     /// <summary>Opens (or continues) a log in <paramref name="directory"/>.</summary>
-    public WriteAheadLog(string directory, IClock clock, TimeSpan rollingInterval, WalFsyncPolicy fsync)
+    public WriteAheadLog(string directory, IClock clock, TimeSpan rollingInterval, WalFsyncPolicy fsync, WriteAheadLogMetrics? metrics = null)
     {
+        _metrics = metrics;
         _directory = directory;
         _clock = clock;
         _rollingMillis = Math.Max(1, (long)rollingInterval.TotalMilliseconds);
@@ -47,6 +49,13 @@ public sealed class WriteAheadLog : IDisposable
         Directory.CreateDirectory(directory);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"sluice-wal-{System.IO.Path.GetFileName(directory)}" };
         _writer.Start();
+    }
+
+    private void Sync(FileStream segment)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        segment.Flush(flushToDisk: true);
+        _metrics?.AddSync(System.Diagnostics.Stopwatch.GetElapsedTime(start));
     }
 
     /// <summary>Parses a policy name; anything else is an error naming the key and value.</summary>
@@ -197,6 +206,7 @@ public sealed class WriteAheadLog : IDisposable
 
             Exception? error = null;
             var handles = new WalRecordHandle[group.Count];
+            long groupBytes = 0;
             try
             {
                 var segment = CurrentSegment();
@@ -210,13 +220,23 @@ public sealed class WriteAheadLog : IDisposable
                     segment.Write(p.Payload);
                     if (_fsync == WalFsyncPolicy.Always)
                     {
-                        segment.Flush(flushToDisk: true);
+                        Sync(segment);
                     }
 
                     handles[i] = new WalRecordHandle(segment.Name, offset, p.Payload.Length);
+                    groupBytes += HeaderBytes + p.Payload.Length;
                 }
 
-                segment.Flush(flushToDisk: _fsync == WalFsyncPolicy.Batch);
+                if (_fsync == WalFsyncPolicy.Batch)
+                {
+                    Sync(segment);
+                }
+                else
+                {
+                    segment.Flush(flushToDisk: false);
+                }
+
+                _metrics?.AddWrite(groupBytes, group.Count);
             }
             catch (Exception e)
             {

@@ -58,6 +58,18 @@ public sealed class BlockManager : IDisposable
         }
     }
 
+    /// <summary>Number of blocks held in memory (a block may also have a copy on disk).</summary>
+    public int MemoryBlockCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Values.Count(static e => e.InMemory);
+            }
+        }
+    }
+
     /// <summary>Number of blocks held on disk.</summary>
     public int DiskBlockCount
     {

@@ -66,6 +66,7 @@ public sealed class StreamingContext : IDisposable
         JobGenerator = new JobGenerator(this);
         JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
         JobScheduler.BatchCompleted += _ => InputErrors.EndBatch();
+        JobScheduler.BatchCompleted += _ => ListenerBus.Post(l => l.OnExecutorMetricsUpdate(ExecutorMetrics()));
     }
 
     /// <summary>The batch-job context underneath.</summary>
@@ -354,6 +355,22 @@ public sealed class StreamingContext : IDisposable
             // Data checkpoints are let go once a batch completes; the checkpoint written before a batch runs frees none.
             RemoveUnreferencedDataCheckpoints(root);
         }
+    }
+
+    /// <summary>What the write-ahead logs of this context have written and synced.</summary>
+    public Recovery.WriteAheadLogMetrics WriteAheadLogMetrics { get; } = new();
+
+    /// <summary>The executor's and storage's figures now (also posted to the listeners after every batch).</summary>
+    public ExecutorMetrics ExecutorMetrics()
+    {
+        var executor = SluiceContext.Executor;
+        var blocks = SluiceContext.BlockManager;
+        var wal = WriteAheadLogMetrics;
+        return new ExecutorMetrics(
+            "driver", Clock.GetTimeMillis(), executor.Threads, executor.ActiveTasks, executor.CompletedTasks, executor.FailedTasks,
+            executor.TaskTime.TotalMilliseconds, blocks.MemoryUsed, blocks.MaxMemory, blocks.MemoryBlockCount, blocks.DiskBlockCount,
+            wal.BytesWritten, wal.RecordsWritten, wal.Syncs, wal.SyncTime.TotalMilliseconds,
+            GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalMemory(forceFullCollection: false));
     }
 
     /// <summary>Tells the listeners about a checkpoint written or failed (the UI's checkpoint history, metrics, the event log).</summary>

@@ -94,6 +94,10 @@ public class BrowserTests
         Assert.Contains("metadata", await page.TextContentAsync("#checkpoints"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-checkpoints.png"), FullPage = true });
 
+        await page.ClickAsync("#nav-executors");
+        await page.WaitForSelectorAsync("#executors td.completed-tasks", new() { Timeout = 30_000 });
+        Assert.True(long.Parse((await page.TextContentAsync("#executors td.completed-tasks"))!) > 0);
+
         await page.ClickAsync("#nav-environment");
         await page.WaitForSelectorAsync("#properties", new() { Timeout = 30_000 });
         string properties = (await page.TextContentAsync("#properties"))!;
