@@ -76,6 +76,9 @@ public sealed class SluiceContext : IDisposable
     /// <summary>A dataset of the lines of text files, one partition per file.</summary>
     public Rdd<string> TextFile(params string[] paths) => new Sources.TextFileRdd(this, paths, null);
 
+    /// <summary>The records a <see cref="Rdd{T}.SaveAsObjectFile"/> wrote to directory <paramref name="path"/>, one partition per part file; each file is checked (header, checksum, record type) as it is read.</summary>
+    public Rdd<T> ObjectFile<T>(string path) => new ObjectFileRdd<T>(this, Storage.ObjectFile.Parts(path));
+
     /// <summary>Runs <paramref name="func"/> on every partition (or the ones given) and returns the results in partition order.</summary>
     public R[] RunJob<T, R>(Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[]? partitions = null)
     {
