@@ -424,6 +424,29 @@ public abstract class DStream<T> : DStreamBase
         }, "SaveAsTextFiles");
     }
 
+    /// <summary>
+    /// Writes every batch as an object-file directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c> (see <see cref="Rdd{T}.SaveAsObjectFile"/>),
+    /// made visible atomically; a re-run of the same batch keeps the first output.
+    /// </summary>
+    public void SaveAsObjectFiles(string prefix, string suffix = "")
+    {
+        var firstWrite = new object();
+        bool cleaned = false;
+        ForeachRDD((rdd, time) =>
+        {
+            lock (firstWrite)
+            {
+                if (!cleaned)
+                {
+                    TextFileWriter.RemoveStaleTemporaries(prefix);
+                    cleaned = true;
+                }
+            }
+
+            ObjectFile.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
+        }, "SaveAsObjectFiles");
+    }
+
     /// <summary>The directory name SaveAsTextFiles uses for a batch.</summary>
     public static string BatchFileName(string prefix, string suffix, Time time) =>
         string.IsNullOrEmpty(suffix) ? $"{prefix}-{time.Milliseconds}" : $"{prefix}-{time.Milliseconds}.{suffix}";

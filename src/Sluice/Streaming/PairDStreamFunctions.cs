@@ -147,6 +147,62 @@ public static class PairDStreamFunctions
         where TKey : notnull =>
         new StateDStream<TKey, TValue, TState>(stream, update, partitioner ?? DefaultPartitioner(stream), initialState);
 
+    /// <summary>
+    /// UpdateStateByKey whose function also gets the batch time and the key (Spark's (Time, K, Seq[V], Option[S]) form):
+    /// it returns the key's new state, or None to remove the key. Needs a checkpoint directory.
+    /// </summary>
+    public static DStream<(TKey Key, TState State)> UpdateStateByKey<TKey, TValue, TState>(
+        this DStream<(TKey, TValue)> stream,
+        Func<Time, TKey, IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Partitioner? partitioner = null,
+        Rdd<(TKey, TState)>? initialState = null)
+        where TKey : notnull =>
+        new StateDStream<TKey, TValue, TState>(stream, update, partitioner ?? DefaultPartitioner(stream), initialState);
+
+    /// <summary>
+    /// UpdateStateByKey with one function over each partition (Spark's iterator form): it gets every key of the partition
+    /// that has a state or new values, with both, and returns the new state's records. With <paramref name="rememberPartitioner"/>
+    /// the function must keep each key in its partition (return only keys it was given), and the next batch reads the
+    /// state in place; without, the state is shuffled again each batch. Needs a checkpoint directory.
+    /// </summary>
+    public static DStream<(TKey Key, TState State)> UpdateStateByKey<TKey, TValue, TState>(
+        this DStream<(TKey, TValue)> stream,
+        Func<IEnumerable<(TKey Key, IReadOnlyList<TValue> Values, Optional<TState> State)>, IEnumerable<(TKey, TState)>> update,
+        Partitioner partitioner,
+        bool rememberPartitioner,
+        Rdd<(TKey, TState)>? initialState = null)
+        where TKey : notnull =>
+        new StateDStream<TKey, TValue, TState>(stream, update, partitioner, rememberPartitioner, initialState);
+
+    /// <summary>
+    /// The values of each key over every window of <paramref name="windowLength"/> sliding by <paramref name="slideInterval"/>
+    /// (default: the batch interval), as one list per key (Spark's groupByKeyAndWindow): each batch is grouped, the window's
+    /// groups are merged.
+    /// </summary>
+    public static DStream<(TKey Key, IReadOnlyList<TValue> Values)> GroupByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream, TimeSpan windowLength, TimeSpan? slideInterval = null, Partitioner? partitioner = null)
+        where TKey : notnull
+    {
+        var p = partitioner ?? DefaultPartitioner(stream);
+
+        // Each batch's lists are built once and kept for the window; a window concatenates them into new lists, so a
+        // list of one batch is never changed by a later window.
+        return stream.GroupByKey(p)
+            .Window(windowLength, slideInterval ?? stream.SlideDuration)
+            .CombineByKey<TKey, IReadOnlyList<TValue>, List<TValue>>(
+                static values => [.. values],
+                static (list, values) => { list.AddRange(values); return list; },
+                static (a, b) => { a.AddRange(b); return a; },
+                p)
+            .Map(static kv => (kv.Key, (IReadOnlyList<TValue>)kv.Value));
+    }
+
+    /// <summary>GroupByKeyAndWindow into <paramref name="partitions"/> partitions.</summary>
+    public static DStream<(TKey Key, IReadOnlyList<TValue> Values)> GroupByKeyAndWindow<TKey, TValue>(
+        this DStream<(TKey, TValue)> stream, TimeSpan windowLength, TimeSpan slideInterval, int partitions)
+        where TKey : notnull =>
+        stream.GroupByKeyAndWindow(windowLength, slideInterval, new HashPartitioner(partitions));
+
     /// <summary>UpdateStateByKey into <paramref name="partitions"/> partitions.</summary>
     public static DStream<(TKey Key, TState State)> UpdateStateByKey<TKey, TValue, TState>(
         this DStream<(TKey, TValue)> stream, Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update, int partitions)
