@@ -48,6 +48,11 @@ public static class ConfigKeys
     public const string BatchInterval = "sluice.streaming.batchInterval";
     /// <summary>Longest line the socket source accepts, in bytes.</summary>
     public const string SocketMaxLineLength = "sluice.streaming.socket.maxLineLength";
+    /// <summary>
+    /// How far back a file stream looks for new files (Spark's spark.streaming.fileStream.minRememberDuration): a file
+    /// modified before the batch time minus this window (rounded up to whole batches) is not picked up.
+    /// </summary>
+    public const string FileStreamMinRememberDuration = "sluice.streaming.fileStream.minRememberDuration";
     /// <summary>Delay before a receiver restart.</summary>
     public const string ReceiverRestartDelay = "sluice.streaming.receiverRestartDelay";
 
@@ -118,6 +123,7 @@ public static class ConfigKeys
         new(MemoryOverhead, ConfigKind.Bytes, "256m", "memory beyond sluice.storage.memory for records in flight, tasks and the runtime; receivers wait when the heap stays above both"),
         new(BatchInterval, ConfigKind.Duration, null, "batch interval when not given in code"),
         new(SocketMaxLineLength, ConfigKind.Bytes, "1m", "longest line the socket source accepts"),
+        new(FileStreamMinRememberDuration, ConfigKind.Duration, "60s", "how far back before a batch a file stream takes files modified since"),
         new(ReceiverRestartDelay, ConfigKind.Duration, "2s", "delay before a receiver restart"),
         new(BlockQueueSize, ConfigKind.Int, "10", "blocks waiting to be pushed per receiver"),
         new(BlockMaxSize, ConfigKind.Bytes, "4m", "estimated size at which a receiver's block is cut early (0: only at the block interval)"),

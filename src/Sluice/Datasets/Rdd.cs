@@ -169,6 +169,28 @@ public abstract class Rdd<T> : RddBase
         }
     }
 
+    /// <summary>
+    /// A random sample of about <paramref name="fraction"/> of the records: without replacement each record is kept with
+    /// that probability; with replacement each appears a Poisson(<paramref name="fraction"/>) number of times. The same
+    /// <paramref name="seed"/> gives the same sample; without one a seed is drawn once, so recomputation repeats it.
+    /// </summary>
+    public Rdd<T> Sample(bool withReplacement, double fraction, long? seed = null) =>
+        new SampledRdd<T>(this, withReplacement, fraction, seed ?? Random.Shared.NextInt64());
+
+    /// <summary>Every pair of a record of this dataset and a record of <paramref name="other"/>.</summary>
+    public Rdd<(T, TOther)> Cartesian<TOther>(Rdd<TOther> other) => new CartesianRdd<T, TOther>(this, other);
+
+    /// <summary>Pairs the records of this dataset with those of <paramref name="other"/>, which has the same partitions with the same number of records each.</summary>
+    public Rdd<(T, TOther)> Zip<TOther>(Rdd<TOther> other) => new ZippedRdd<T, TOther>(this, other);
+
+    /// <summary>Each record with its index (0, 1, …) in partition order; runs one job now to count the partitions but the last.</summary>
+    public Rdd<(T, long)> ZipWithIndex() => new ZippedWithIndexRdd<T>(this);
+
+    /// <summary>The records sorted by <paramref name="keyFunc"/>, by a range-partitioned shuffle into <paramref name="numPartitions"/> partitions (default: as many as now).</summary>
+    public Rdd<T> SortBy<TKey>(Func<T, TKey> keyFunc, bool ascending = true, int? numPartitions = null, IComparer<TKey>? comparer = null)
+        where TKey : notnull =>
+        Map(x => (keyFunc(x), x)).SortByKey(ascending, numPartitions, comparer).Map<T>(static kv => kv.Item2);
+
     /// <summary>Keeps computed partitions at <paramref name="level"/> for later jobs.</summary>
     public Rdd<T> Persist(StorageLevel level)
     {
@@ -298,6 +320,74 @@ public abstract class Rdd<T> : RddBase
 
         return any ? acc : throw new InvalidOperationException($"{this} is empty: Reduce needs at least one record");
     }
+
+    /// <summary>Combines all records from <paramref name="zero"/> with <paramref name="op"/>: in each partition, then the partitions' results (zero is used once per partition and once more, as in Spark: use an immutable value).</summary>
+    public T Fold(T zero, Func<T, T, T> op) => Aggregate(zero, op, op);
+
+    /// <summary>Aggregates all records: <paramref name="seqOp"/> folds each partition from <paramref name="zero"/>, <paramref name="combOp"/> merges the partitions' results from <paramref name="zero"/>.</summary>
+    public TResult Aggregate<TResult>(TResult zero, Func<TResult, T, TResult> seqOp, Func<TResult, TResult, TResult> combOp)
+    {
+        var partials = Context.RunJob(this, (rdd, task, p) =>
+        {
+            var sink = new AggregatingSink<T, TResult>(zero, seqOp);
+            rdd.Iterate(p, task, sink);
+            return sink.Value;
+        });
+        var result = zero;
+        foreach (var partial in partials)
+        {
+            result = combOp(result, partial);
+        }
+
+        return result;
+    }
+
+    /// <summary>True when the dataset has no record; reads as few partitions as it can.</summary>
+    public bool IsEmpty() => NumPartitions == 0 || Take(1).Count == 0;
+
+    /// <summary>The <paramref name="num"/> smallest records by <paramref name="comparer"/> (default order), smallest first; each partition keeps only its own smallest.</summary>
+    public List<T> TakeOrdered(int num, IComparer<T>? comparer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(num);
+        var order = comparer ?? Comparer<T>.Default;
+        if (num == 0)
+        {
+            return [];
+        }
+
+        var parts = Context.RunJob(this, (rdd, task, p) =>
+        {
+            var sink = new BoundedOrderSink<T>(num, order);
+            rdd.Iterate(p, task, sink);
+            return sink.Items;
+        });
+        var all = new List<T>();
+        foreach (var part in parts)
+        {
+            all.AddRange(part);
+        }
+
+        all.Sort(order);
+        if (all.Count > num)
+        {
+            all.RemoveRange(num, all.Count - num);
+        }
+
+        return all;
+    }
+
+    /// <summary>The <paramref name="num"/> largest records by <paramref name="comparer"/> (default order), largest first.</summary>
+    public List<T> Top(int num, IComparer<T>? comparer = null)
+    {
+        var order = comparer ?? Comparer<T>.Default;
+        return TakeOrdered(num, Comparer<T>.Create((a, b) => order.Compare(b, a)));
+    }
+
+    /// <summary>
+    /// Writes the records as directory <paramref name="path"/> of <c>part-NNNNN</c> object files (the record serializer's
+    /// format, with a header and a checksum), made visible atomically; read it back with <see cref="SluiceContext.ObjectFile{T}"/>.
+    /// </summary>
+    public void SaveAsObjectFile(string path) => ObjectFile.Save(this, path, TextFileWriter.ExistingPolicy.Fail);
 
     /// <summary>Runs <paramref name="action"/> on every record, on the executor.</summary>
     public void Foreach(Action<T> action) =>

@@ -13,12 +13,18 @@ internal static class CheckpointFile
 
     private static ReadOnlySpan<byte> Magic => "sluice\x01D"u8;
 
+    private const string Noun = "a Sluice data checkpoint file";
+
     /// <summary>
     /// Writes <paramref name="path"/> atomically: the body <paramref name="writeBody"/> produces goes to a temporary
     /// file behind a header placeholder, the header is filled in, the file synced unless not <paramref name="durable"/>,
     /// then renamed.
     /// </summary>
-    public static long Write(string path, string temporary, Action<Stream> writeBody, bool durable = true)
+    public static long Write(string path, string temporary, Action<Stream> writeBody, bool durable = true) =>
+        Write(path, temporary, writeBody, durable, Magic);
+
+    /// <summary>Writes <paramref name="path"/> atomically in the same framing, with another 8-byte <paramref name="magic"/> (object files use their own); returns the bytes written.</summary>
+    public static long Write(string path, string temporary, Action<Stream> writeBody, bool durable, ReadOnlySpan<byte> magic)
     {
         long length;
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
@@ -28,7 +34,7 @@ internal static class CheckpointFile
             file.Write(header);
             var hashing = new HashingStream(file);
             writeBody(hashing);
-            FillHeader(header, hashing.Length, hashing.Crc);
+            FillHeader(header, hashing.Length, hashing.Crc, magic);
             file.Position = 0;
             file.Write(header);
             file.Flush(flushToDisk: durable);
@@ -82,18 +88,21 @@ internal static class CheckpointFile
     }
 
     /// <summary>What is wrong with a whole file's bytes, or null when they are intact.</summary>
-    public static string? Problem(ReadOnlySpan<byte> bytes)
+    public static string? Problem(ReadOnlySpan<byte> bytes) => Problem(bytes, Magic, Noun);
+
+    /// <summary>What is wrong with a whole file's bytes in this framing with <paramref name="magic"/>, or null; <paramref name="noun"/> names the kind of file.</summary>
+    public static string? Problem(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> magic, string noun)
     {
         if (bytes.Length < HeaderSize)
         {
-            return bytes.Length >= Magic.Length && !bytes[..Magic.Length].SequenceEqual(Magic)
-                ? "not a Sluice data checkpoint file (unknown header; written by an older version?)"
+            return bytes.Length >= magic.Length && !bytes[..magic.Length].SequenceEqual(magic)
+                ? $"not {noun} (unknown header; written by an older version?)"
                 : $"truncated at byte {bytes.Length} (inside the {HeaderSize}-byte header)";
         }
 
-        if (!bytes[..Magic.Length].SequenceEqual(Magic))
+        if (!bytes[..magic.Length].SequenceEqual(magic))
         {
-            return "not a Sluice data checkpoint file (unknown header; written by an older version?)";
+            return $"not {noun} (unknown header; written by an older version?)";
         }
 
         if (BinaryPrimitives.ReadUInt32LittleEndian(bytes[20..]) != Crc32.Compute(bytes[..20]))
@@ -116,9 +125,9 @@ internal static class CheckpointFile
         return BinaryPrimitives.ReadUInt32LittleEndian(bytes[16..]) == Crc32.Compute(bytes[HeaderSize..]) ? null : "checksum mismatch";
     }
 
-    private static void FillHeader(Span<byte> header, long length, uint crc)
+    private static void FillHeader(Span<byte> header, long length, uint crc, ReadOnlySpan<byte> magic)
     {
-        Magic.CopyTo(header);
+        magic.CopyTo(header);
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], crc);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], Crc32.Compute(header[..20]));

@@ -20,9 +20,12 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         {
             // A cached partition can be evicted between planning and running: plan again without trusting the cache.
             bool trustCache = attempt == 0;
-            var inputs = AcquireInputs(rdd, trustCache);
+            List<ShuffleDependency> inputs = [];
             try
             {
+                // Inside the try: a map stage that finds its own input's shuffle output gone (a cached parent was
+                // dropped) is retried with the cache distrusted, like a result stage that does.
+                inputs = AcquireInputs(rdd, trustCache);
                 var results = new R[partitions.Length];
                 RunStage(jobId, partitions.Length, (task, i) => results[i] = func(rdd, task, partitions[i]), partitions);
                 return results;
@@ -133,7 +136,18 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
                 var task = new TaskContext(context, jobId, stageId, partition, attempt, Interlocked.Increment(ref _nextTaskAttemptId));
                 try
                 {
-                    run(task, i);
+                    var outer = TaskContext.Current;
+                    TaskContext.Current = task;
+                    try
+                    {
+                        run(task, i);
+                    }
+                    finally
+                    {
+                        TaskContext.Current = outer;
+                    }
+
+                    task.CommitAccumulators();
                     return;
                 }
                 catch (ShuffleOutputMissingException)

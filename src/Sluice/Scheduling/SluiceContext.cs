@@ -76,6 +76,23 @@ public sealed class SluiceContext : IDisposable
     /// <summary>A dataset of the lines of text files, one partition per file.</summary>
     public Rdd<string> TextFile(params string[] paths) => new Sources.TextFileRdd(this, paths, null);
 
+    private long _nextSharedId;
+
+    /// <summary>A read-only value shared by every task (Spark's broadcast); not checkpointed, so a restarted program makes it again.</summary>
+    public Shared.Broadcast<T> Broadcast<T>(T value) => new(this, Interlocked.Increment(ref _nextSharedId), value);
+
+    /// <summary>A sum (and count) of 64-bit integers that tasks add to and the driver reads; each successful task's additions count once.</summary>
+    public Shared.LongAccumulator LongAccumulator(string? name = null) => new(this, Interlocked.Increment(ref _nextSharedId), name);
+
+    /// <summary>A sum (and count) of doubles that tasks add to and the driver reads; each successful task's additions count once.</summary>
+    public Shared.DoubleAccumulator DoubleAccumulator(string? name = null) => new(this, Interlocked.Increment(ref _nextSharedId), name);
+
+    /// <summary>A list that tasks add to and the driver reads; each successful task's additions count once.</summary>
+    public Shared.CollectionAccumulator<T> CollectionAccumulator<T>(string? name = null) => new(this, Interlocked.Increment(ref _nextSharedId), name);
+
+    /// <summary>The records a <see cref="Rdd{T}.SaveAsObjectFile"/> wrote to directory <paramref name="path"/>, one partition per part file; each file is checked (header, checksum, record type) as it is read.</summary>
+    public Rdd<T> ObjectFile<T>(string path) => new ObjectFileRdd<T>(this, Storage.ObjectFile.Parts(path));
+
     /// <summary>Runs <paramref name="func"/> on every partition (or the ones given) and returns the results in partition order.</summary>
     public R[] RunJob<T, R>(Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[]? partitions = null)
     {

@@ -34,7 +34,18 @@ internal static class TextFileWriter
 
     private const string TemporaryMarker = "._temporary-";
 
-    public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists)
+    public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists) =>
+        Save(rdd, path, ifExists, static (r, task, p, file) =>
+        {
+            using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            r.Iterate(p, task, new LineSink<T>(writer));
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        });
+
+    /// <summary>Writes every partition with <paramref name="writePart"/> (given the part file's path) into a directory that appears atomically.</summary>
+    public static void Save<T>(Rdd<T> rdd, string path, ExistingPolicy ifExists, Action<Rdd<T>, Scheduling.TaskContext, int, string> writePart)
     {
         // "out/" names the directory "out": without the trailing separator the temporary directory goes next to it, not into it.
         string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
@@ -57,12 +68,7 @@ internal static class TextFileWriter
         {
             rdd.Context.RunJob(rdd, (r, task, p) =>
             {
-                string file = Path.Combine(temporary, $"part-{p:D5}");
-                using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-                r.Iterate(p, task, new LineSink<T>(writer));
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
+                writePart(r, task, p, Path.Combine(temporary, $"part-{p:D5}"));
                 return 0;
             });
             File.WriteAllBytes(Path.Combine(temporary, "_SUCCESS"), []);

@@ -85,11 +85,19 @@ public abstract class DStream<T> : DStreamBase
         return rdd;
     }
 
-    /// <summary>The datasets of the batches from <paramref name="from"/> to <paramref name="to"/> (both included, aligned to the slide), oldest first.</summary>
+    /// <summary>
+    /// The datasets of the batches from <paramref name="from"/> to <paramref name="to"/> (both included, each floored to
+    /// the slide), oldest first. A stream whose context has not started has no batches: that is an error, as in Spark.
+    /// </summary>
     public IReadOnlyList<Rdd<T>> Slice(Time from, Time to)
     {
+        if (ZeroTime is not { } zero)
+        {
+            throw new InvalidOperationException($"{this} has not been initialized: Slice needs a started streaming context");
+        }
+
         var result = new List<Rdd<T>>();
-        for (var time = to; time >= from; time -= SlideDuration)
+        for (var time = Floor(to, zero); time >= Floor(from, zero) && time > zero; time -= SlideDuration)
         {
             if (GetOrCompute(time) is { } rdd)
             {
@@ -100,6 +108,8 @@ public abstract class DStream<T> : DStreamBase
         result.Reverse();
         return result;
     }
+
+    private Time Floor(Time time, Time zero) => time - TimeSpan.FromTicks((time - zero).Ticks % SlideDuration.Ticks);
 
     internal override RddBase? GetOrComputeUntyped(Time time) => GetOrCompute(time);
 
@@ -424,6 +434,29 @@ public abstract class DStream<T> : DStreamBase
 
             TextFileWriter.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
         }, "SaveAsTextFiles");
+    }
+
+    /// <summary>
+    /// Writes every batch as an object-file directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c> (see <see cref="Rdd{T}.SaveAsObjectFile"/>),
+    /// made visible atomically; a re-run of the same batch keeps the first output.
+    /// </summary>
+    public void SaveAsObjectFiles(string prefix, string suffix = "")
+    {
+        var firstWrite = new object();
+        bool cleaned = false;
+        ForeachRDD((rdd, time) =>
+        {
+            lock (firstWrite)
+            {
+                if (!cleaned)
+                {
+                    TextFileWriter.RemoveStaleTemporaries(prefix);
+                    cleaned = true;
+                }
+            }
+
+            ObjectFile.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
+        }, "SaveAsObjectFiles");
     }
 
     /// <summary>The directory name SaveAsTextFiles uses for a batch.</summary>

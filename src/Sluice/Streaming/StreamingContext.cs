@@ -186,8 +186,47 @@ public sealed class StreamingContext : IDisposable
     public ReceiverInputDStream<T> RawSocketStream<T>(string hostname, int port, Storage.StorageLevel? storageLevel = null) =>
         ReceiverStream(() => new RawSocketReceiver<T>(hostname, port, storageLevel));
 
-    /// <summary>Lines of the text files that appear in <paramref name="directory"/> after start (or also those already there, without <paramref name="newFilesOnly"/>); each file read once.</summary>
-    public InputDStream<string> TextFileStream(string directory, bool newFilesOnly = true) => new FileInputDStream(this, directory, newFilesOnly);
+    /// <summary>
+    /// Lines of the text files that appear in <paramref name="directory"/>, each read once. A batch at time T takes the
+    /// files modified after the start (with <paramref name="newFilesOnly"/>) and within the remember window before T
+    /// (<c>sluice.streaming.fileStream.minRememberDuration</c>, 60 s), and not after T, as Spark's file streams do.
+    /// </summary>
+    public InputDStream<string> TextFileStream(string directory, bool newFilesOnly = true) =>
+        new FileInputDStream<string>(this, directory, newFilesOnly, null, paths => new TextFileRdd(SluiceContext, paths,
+            (path, e) => InputErrors.Report($"TextFileStream {Path.GetFullPath(directory)}", $"cannot read {path}: {e.GetType().Name}: {e.Message}")), "TextFileStream");
+
+    /// <summary>
+    /// The records <paramref name="readRecords"/> makes of each new file in <paramref name="directory"/> (Spark's fileStream,
+    /// the reader in place of an InputFormat), files chosen as <see cref="TextFileStream"/> chooses them and by
+    /// <paramref name="filter"/> (given the full path). A file that cannot be read, or that the reader rejects with an
+    /// <see cref="IOException"/> or <see cref="InvalidDataException"/>, is counted on <see cref="InputErrors"/> and contributes no record.
+    /// </summary>
+    public InputDStream<T> FileStream<T>(string directory, Func<Stream, IEnumerable<T>> readRecords, Func<string, bool>? filter = null, bool newFilesOnly = true)
+    {
+        ArgumentNullException.ThrowIfNull(readRecords);
+        return new FileInputDStream<T>(this, directory, newFilesOnly, filter, paths => new FileRecordsRdd<T>(SluiceContext, paths, readRecords,
+            (path, e) => InputErrors.Report($"FileStream {Path.GetFullPath(directory)}", $"cannot read {path}: {e.GetType().Name}: {e.Message}"), "FileStream"), "FileStream");
+    }
+
+    /// <summary>
+    /// Records of <paramref name="recordLength"/> bytes from the new files in <paramref name="directory"/> (Spark's
+    /// binaryRecordsStream). A file whose length is not a multiple of the record length is counted on <see cref="InputErrors"/>, naming it, and contributes no record.
+    /// </summary>
+    public InputDStream<byte[]> BinaryRecordsStream(string directory, int recordLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(recordLength);
+        return new FileInputDStream<byte[]>(this, directory, true, null, paths => new FileRecordsRdd<byte[]>(SluiceContext, paths,
+            stream => BinaryRecords.FixedLengthRecords(stream, recordLength, ((System.IO.FileStream)stream).Name),
+            (path, e) => InputErrors.Report($"BinaryRecordsStream {Path.GetFullPath(directory)}", e is InvalidDataException ? e.Message : $"cannot read {path}: {e.GetType().Name}: {e.Message}"),
+            "BinaryRecordsStream"), "BinaryRecordsStream");
+    }
+
+    /// <summary>Records that <paramref name="converter"/> reads from the byte stream of a TCP connection to <paramref name="hostname"/>:<paramref name="port"/> (Spark's socketStream); reconnects with backoff.</summary>
+    public ReceiverInputDStream<T> SocketStream<T>(string hostname, int port, Func<Stream, IEnumerable<T>> converter, Storage.StorageLevel? storageLevel = null)
+    {
+        ArgumentNullException.ThrowIfNull(converter);
+        return ReceiverStream(() => new ConvertingSocketReceiver<T>(hostname, port, converter, storageLevel));
+    }
 
     /// <summary>Generated <c>(Timestamp, Value)</c> records at <paramref name="recordsPerSecond"/>, for demos and benchmarks.</summary>
     public ReceiverInputDStream<(long Timestamp, long Value)> RateStream(long recordsPerSecond) =>
@@ -256,6 +295,24 @@ public sealed class StreamingContext : IDisposable
 
         return ssc;
     }
+
+    private static readonly List<StreamingContext> ActiveContexts = [];
+
+    /// <summary>The most recently started context of this process that is still active, or null (Spark's getActive).</summary>
+    public static StreamingContext? GetActive()
+    {
+        lock (ActiveContexts)
+        {
+            return ActiveContexts.Count > 0 ? ActiveContexts[^1] : null;
+        }
+    }
+
+    /// <summary>The active context (see <see cref="GetActive"/>), or a new one from <paramref name="factory"/> when none is active (Spark's getActiveOrCreate).</summary>
+    public static StreamingContext GetActiveOrCreate(Func<StreamingContext> factory) => GetActive() ?? factory();
+
+    /// <summary>The active context, or when none is active the one <see cref="GetOrCreate"/> makes from <paramref name="checkpointDirectory"/> and <paramref name="factory"/>.</summary>
+    public static StreamingContext GetActiveOrCreate(string checkpointDirectory, Func<StreamingContext> factory) =>
+        GetActive() ?? GetOrCreate(checkpointDirectory, factory);
 
     /// <summary>Data checkpoints of the recovered checkpoint that are damaged and whose state starts from empty, as the user allowed.</summary>
     internal IReadOnlySet<string> LostDataCheckpoints { get; private set; } = new HashSet<string>();
@@ -471,6 +528,11 @@ public sealed class StreamingContext : IDisposable
             State = StreamingContextState.Active;
         }
 
+        lock (ActiveContexts)
+        {
+            ActiveContexts.Add(this);
+        }
+
         // Restored before the inputs start: a file stream must know what it consumed before it looks at its directory.
         if (Recovering is { } checkpoint)
         {
@@ -503,6 +565,11 @@ public sealed class StreamingContext : IDisposable
             lock (_stateGate)
             {
                 State = StreamingContextState.Stopped;
+            }
+
+            lock (ActiveContexts)
+            {
+                ActiveContexts.Remove(this);
             }
 
             StopActive(_ownsSluiceContext, stopGracefully: false);
@@ -552,6 +619,11 @@ public sealed class StreamingContext : IDisposable
             }
 
             State = StreamingContextState.Stopped;
+        }
+
+        lock (ActiveContexts)
+        {
+            ActiveContexts.Remove(this);
         }
 
         // A job that stops its own context would wait for itself.

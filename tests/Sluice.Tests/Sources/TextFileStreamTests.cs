@@ -4,7 +4,7 @@ using Sluice.Tests.Streaming;
 
 namespace Sluice.Tests.Sources;
 
-/// <summary>TextFileStream: new files (by atomic rename) are read once, in the next batch; hidden and temporary files and files present at start are not.</summary>
+/// <summary>TextFileStream: new files (by atomic rename) are read once, in the next batch; hidden and temporary files and files present at start (with a time before it) are not.</summary>
 public class TextFileStreamTests
 {
     [Fact]
@@ -21,13 +21,17 @@ public class TextFileStreamTests
         var second = Publish(dir, "b.log", ["b-1"]).Concat(Publish(dir, "c.txt", ["c-1", "", "c-3"])).Order(StringComparer.Ordinal).ToList();
         h.RunBatch();
         h.RunBatch();
-        // A file written in place at start is not re-read even when it changes later.
-        File.AppendAllLines(dir.Combine("existing.txt"), ["old-3"]);
         var fourth = Publish(dir, "d.txt", ["d-1"]);
+        h.RunBatch();
+
+        // A file present at start is not read while its time is before the start; changed later, its time is after the
+        // start and it is read, whole, as Spark reads it (producers should move complete files in, not append).
+        File.AppendAllLines(dir.Combine("existing.txt"), ["old-3"]);
+        File.SetLastWriteTimeUtc(dir.Combine("existing.txt"), DateTime.UtcNow.AddMilliseconds(-1));
         h.RunBatch();
         h.RunBatch();
 
-        Assert.Equal([first, second, [], fourth, []], batches.OrderBy(kv => kv.Key).Select(kv => kv.Value.Order(StringComparer.Ordinal).ToList()));
+        Assert.Equal([first, second, [], fourth, ["old-1", "old-2", "old-3"], []], batches.OrderBy(kv => kv.Key).Select(kv => kv.Value.Order(StringComparer.Ordinal).ToList()));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
 {
     private readonly Rdd<(TKey, TState)> _previous;
     private readonly Rdd<(TKey, TValue)> _values;
-    private readonly Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> _update;
+    private readonly Func<TKey, IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> _update;
     private readonly Partitioner _partitioner;
     private readonly Dependency[] _dependencies;
     private readonly int[]? _stateSizes;
@@ -22,7 +22,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
     public UpdateStateRdd(
         Rdd<(TKey, TState)> previous,
         Rdd<(TKey, TValue)> values,
-        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Func<TKey, IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
         Partitioner partitioner,
         int[]? stateSizes = null)
         : base(previous.Context)
@@ -65,7 +65,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         _previous.Iterate(partition, task, new UpdateSink(grouped, batchKeys, new List<TValue>(0), _update, output));
         foreach (var (key, values) in grouped)
         {
-            var after = _update(values, Optional<TState>.None);
+            var after = _update(key, values, Optional<TState>.None);
             if (after.HasValue)
             {
                 output.Add((key, after.Value));
@@ -100,7 +100,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         Dictionary<TKey, List<TValue>> grouped,
         KeyFilter? batchKeys,
         List<TValue> none,
-        Func<IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
+        Func<TKey, IReadOnlyList<TValue>, Optional<TState>, Optional<TState>> update,
         Output output)
         : IChunkSink<(TKey, TState)>
     {
@@ -112,7 +112,7 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
                 var values = batchKeys is not null && grouped.Count > 0 && batchKeys.MightContain(KeyFilter.Hash(key)) && grouped.Remove(key, out var list)
                     ? list
                     : none;
-                var after = update(values, new Optional<TState>(state));
+                var after = update(key, values, new Optional<TState>(state));
                 if (after.HasValue)
                 {
                     output.Add((key, after.Value));

@@ -34,6 +34,16 @@ internal sealed class WindowedDStream<T> : DStream<T>
 
     internal override bool CarriesState => true;
 
+    private protected override void OnRddForgotten(Time time, Rdd<T> rdd)
+    {
+        // A window of one batch is the parent's own dataset, which the parent keeps for the next windows: only a
+        // dataset this stream made is let go.
+        if (rdd.Origin == ToString())
+        {
+            base.OnRddForgotten(time, rdd);
+        }
+    }
+
     protected internal override Rdd<T>? Compute(Time validTime)
     {
         var rdds = _parent.Slice(validTime - _window + _parent.SlideDuration, validTime);

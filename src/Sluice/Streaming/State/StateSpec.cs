@@ -20,6 +20,17 @@ public static class StateSpec
         ArgumentNullException.ThrowIfNull(mappingFunction);
         return new(mappingFunction);
     }
+
+    /// <summary>
+    /// A spec from a method group, <c>StateSpec.Function(MyMethod)</c>: give the result to MapWithState (or Timeout,
+    /// InitialState, NumPartitions, Partitioner); the types come from the method's signature.
+    /// </summary>
+    public static StateSpecFunction<TFunction> Function<TFunction>(TFunction mappingFunction)
+        where TFunction : Delegate
+    {
+        ArgumentNullException.ThrowIfNull(mappingFunction);
+        return new(mappingFunction);
+    }
 }
 
 /// <summary>
