@@ -30,7 +30,7 @@ public class DirectKafkaStreamTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("words", 3);
         kafka.Produce("words", 3, 20, "a");
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent,
             ConsumerStrategies.Subscribe<string, string>(["words"], kafka.Params()));
         var batches = Collect(stream);
@@ -99,7 +99,7 @@ public class DirectKafkaStreamTests
 
         try
         {
-            using (var h = StreamingHarness.Recoverable(dir, ssc => Build(ssc, firstRun), configure: KafkaTestSupport.Quiet))
+            using (var h = StreamingHarness.Recoverable(dir, ssc => Build(ssc, firstRun), configure: c => KafkaTestSupport.Quiet(c)))
             {
                 h.Start();
                 h.RunBatch();
@@ -112,7 +112,7 @@ public class DirectKafkaStreamTests
             kafka.Produce("t", 2, 9);
             fail = false;
             var secondRun = new ConcurrentDictionary<long, Batch>();
-            using (var h = StreamingHarness.Recoverable(dir, ssc => Build(ssc, secondRun), startMillis: 2000, configure: KafkaTestSupport.Quiet))
+            using (var h = StreamingHarness.Recoverable(dir, ssc => Build(ssc, secondRun), startMillis: 2000, configure: c => KafkaTestSupport.Quiet(c)))
             {
                 h.Start();
                 h.WaitForBatch(2000);
@@ -138,7 +138,7 @@ public class DirectKafkaStreamTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("t", 4);
         kafka.Produce("t", 4, 10);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent, ConsumerStrategies.Subscribe<string, string>(["t"], kafka.Params("shared")));
         var batches = Collect(stream);
         h.Start();
@@ -206,7 +206,7 @@ public class DirectKafkaStreamTests
         Transaction("b", 3, commit: true);
         var p = kafka.Params();
         p["isolation.level"] = "read_committed";
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent, ConsumerStrategies.Subscribe<string, string>(["tx"], p));
         var batches = Collect(stream);
         h.Start();
@@ -254,7 +254,7 @@ public class DirectKafkaStreamTests
         kafka.Produce("t", 2, 4);
         var p = kafka.Params("committer");
         p["enable.auto.commit"] = "true";
-        var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent, ConsumerStrategies.Subscribe<string, string>(["t"], p));
         using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = "committer" }).SetLogHandler((_, _) => { }).Build();
         long[] Committed() => [.. probe.Committed([new TopicPartition("t", 0), new TopicPartition("t", 1)], TimeSpan.FromSeconds(10)).Select(o => o.Offset.Value)];
@@ -299,7 +299,7 @@ public class DirectKafkaStreamTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("t", 1);
         kafka.Produce("t", 1, 5);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent, ConsumerStrategies.Subscribe<string, string>(["t"], kafka.Params("manual")));
         var outcomes = new ConcurrentQueue<(IReadOnlyList<OffsetRange>, Exception?)>();
         stream.ForeachRDD(rdd => stream.CommitAsync(((IHasOffsetRanges)rdd).OffsetRanges, (r, e) => outcomes.Enqueue((r, e))));
@@ -322,7 +322,7 @@ public class DirectKafkaStreamTests
         kafka.Cluster.CreateTopic("other", 1);
         kafka.Produce("logs-a", 2, 3);
         kafka.Produce("other", 1, 3);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent,
             ConsumerStrategies.SubscribePattern<string, string>(new Regex("^logs-"), kafka.Params(reset: "latest")));
         var batches = Collect(stream);
@@ -347,7 +347,7 @@ public class DirectKafkaStreamTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("t", 3);
         kafka.Produce("t", 3, 10);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent,
             ConsumerStrategies.Assign<string, string>([new TopicPartition("t", 0), new TopicPartition("t", 2)], kafka.Params(reset: "latest"),
                 new Dictionary<TopicPartition, long> { [new TopicPartition("t", 2)] = 7 }));

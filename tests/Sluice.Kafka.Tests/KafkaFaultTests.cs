@@ -126,7 +126,7 @@ public class KafkaFaultTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("t", 3);
         kafka.Produce("t", 3, 50);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent, ConsumerStrategies.Subscribe<string, string>(["t"], kafka.Params()));
         var read = new ConcurrentBag<ConsumerRecord<string, string>>();
         Task? back = null;
@@ -194,7 +194,7 @@ public class KafkaFaultTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("json", 1);
         ProduceJson(kafka);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent,
             ConsumerStrategies.Subscribe<string, Reading>(["json"], kafka.Params(), valueDeserializer: KafkaDeserializers.Json<Reading>()));
         stream.ForeachRDD(rdd => rdd.Count());
@@ -213,7 +213,7 @@ public class KafkaFaultTests
         using var kafka = new KafkaTestSupport();
         kafka.Cluster.CreateTopic("json", 1);
         ProduceJson(kafka);
-        using var h = new StreamingHarness(configure: KafkaTestSupport.Quiet);
+        using var h = new StreamingHarness(configure: c => KafkaTestSupport.Quiet(c));
         var stream = KafkaUtils.CreateDirectStream(h.Context, LocationStrategies.PreferConsistent,
             ConsumerStrategies.Subscribe<string, byte[]>(["json"], kafka.Params()));
         var readings = stream.Map(r => System.Text.Json.JsonSerializer.Deserialize<Reading>(r.Value)!).OnError(ErrorPolicy.DeadLetter);

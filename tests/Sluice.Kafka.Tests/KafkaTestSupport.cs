@@ -57,5 +57,5 @@ internal sealed class KafkaTestSupport : IDisposable
         Cluster.Dispose();
     }
 
-    public static void Quiet(SluiceConf conf) => conf.Set(ConfigKeys.OutputMaxRetries, "0").Set(ConfigKeys.TaskMaxFailures, "1");
+    public static SluiceConf Quiet(SluiceConf conf) => conf.Set(ConfigKeys.OutputMaxRetries, "0").Set(ConfigKeys.TaskMaxFailures, "1");
 }
