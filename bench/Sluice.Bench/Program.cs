@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|kafka|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -91,6 +91,12 @@ if (Wants("serializer"))
 {
     _ = SerializerComparison.Run(10_000);
     rows.AddRange(SerializerComparison.Run(200_000));
+}
+
+if (Wants("kafka"))
+{
+    // The mock keeps about 5 MiB per partition: 60,000 records of ~40 bytes each stay whole.
+    rows.AddRange(KafkaDirectRead.Run(partitions: 4, perPartition: 60_000, rounds: 3, cores));
 }
 
 if (Wants("empty"))

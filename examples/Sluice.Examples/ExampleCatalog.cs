@@ -27,6 +27,8 @@ public static class ExampleCatalog
             "windowed page views and per-user totals (MapWithState) from user,page,seconds lines; a bad line stops it, or goes to dead letters", 2, PageViewStats.Run),
         new("CustomReceiver", "CustomReceiver <hostname> <port>",
             "word count over a user-defined receiver that reads lines from a TCP server", 2, CustomReceiverExample.Run),
+        new("DirectKafkaWordCount", "DirectKafkaWordCount <brokers> <groupId> <topics>",
+            "counts words in the values of Kafka topics (comma-separated) every 2 s with the direct stream (try it with 'sluice kafka-mock')", 3, DirectKafkaWordCount.Run),
     ];
 
     /// <summary>Finds an example by name, ignoring case.</summary>

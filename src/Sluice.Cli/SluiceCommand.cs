@@ -112,6 +112,36 @@ public static class SluiceCommand
                 .Run(signals.Token);
         });
 
+        var brokers = new Option<int>("--brokers") { Description = "number of brokers", DefaultValueFactory = _ => 3 };
+        var topics = new Option<string[]>("--topic") { Description = "a topic to create, as name:partitions (repeatable)", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+        var kafkaMock = new Command("kafka-mock", "start librdkafka's mock Kafka cluster on loopback ports, print bootstrap.servers=<list>, and run until Ctrl+C") { brokers, topics };
+        kafkaMock.SetAction(parse =>
+        {
+            var created = (parse.GetValue(topics) ?? []).Select(ParseTopic).ToList();
+            int count = parse.GetValue(brokers);
+            if (count < 1)
+            {
+                throw new UsageException($"--brokers {count}: a cluster needs at least one broker");
+            }
+
+            using var cluster = new Kafka.KafkaMockCluster(count);
+            foreach (var (name, partitions) in created)
+            {
+                cluster.CreateTopic(name, partitions);
+            }
+
+            output.WriteLine($"bootstrap.servers={cluster.BootstrapServers}");
+            foreach (var (name, partitions) in created)
+            {
+                output.WriteLine($"topic {name}: {partitions} partition(s)");
+            }
+
+            output.WriteLine("(other topics are created with 4 partitions on first use; Ctrl+C stops the cluster, and its records are gone)");
+            output.Flush();
+            WaitForStop(stop);
+            return 0;
+        });
+
         var list = new Command("examples", "list the bundled examples");
         list.SetAction(_ =>
         {
@@ -126,7 +156,7 @@ public static class SluiceCommand
             return 0;
         }
 
-        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, list };
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, kafkaMock, list };
         try
         {
             var parse = root.Parse(args);
@@ -340,6 +370,25 @@ public static class SluiceCommand
     {
         using var signals = StopSignals(stop);
         signals.Token.WaitHandle.WaitOne();
+    }
+
+    private static (string Name, int Partitions) ParseTopic(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        string name = colon < 0 ? text : text[..colon];
+        if (name.Length == 0)
+        {
+            throw new UsageException($"--topic '{text}': expected name:partitions, such as logs:3");
+        }
+
+        if (colon < 0)
+        {
+            return (name, 1);
+        }
+
+        return int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int partitions) && partitions > 0
+            ? (name, partitions)
+            : throw new UsageException($"--topic '{text}': the partitions after ':' must be a number above 0");
     }
 
     private static string FirstLine(string message)

@@ -103,6 +103,21 @@ public static class ConfigKeys
     /// <summary>Size at which an event log file is closed and the next one started (Spark's spark.eventLog.rolling.maxFileSize).</summary>
     public const string EventLogMaxFileSize = "sluice.eventLog.rolling.maxFileSize";
 
+    /// <summary>Records per second per partition one batch of a direct (replayable) source may take (0: unlimited); a source's own key, such as <see cref="KafkaMaxRatePerPartition"/>, overrides it.</summary>
+    public const string DirectMaxRatePerPartition = "sluice.streaming.direct.maxRatePerPartition";
+    /// <summary>With backpressure, the rate per partition a direct source never goes below, so that no partition with data stalls.</summary>
+    public const string DirectMinRatePerPartition = "sluice.streaming.direct.minRatePerPartition";
+    /// <summary>Records per second per Kafka partition one batch may take (0: <see cref="DirectMaxRatePerPartition"/>), as Spark's spark.streaming.kafka.maxRatePerPartition.</summary>
+    public const string KafkaMaxRatePerPartition = "sluice.streaming.kafka.maxRatePerPartition";
+    /// <summary>With backpressure, the rate per Kafka partition never gone below (0: <see cref="DirectMinRatePerPartition"/>).</summary>
+    public const string KafkaMinRatePerPartition = "sluice.streaming.kafka.minRatePerPartition";
+    /// <summary>Longest a task waits for the records of its Kafka range before it fails (Spark's spark.streaming.kafka.consumer.poll.ms).</summary>
+    public const string KafkaPollTimeout = "sluice.streaming.kafka.consumer.pollTimeout";
+    /// <summary>Offsets of a range deleted by retention before they were read: true fails the batch; false skips them and counts them as input errors.</summary>
+    public const string KafkaFailOnDataLoss = "sluice.streaming.kafka.failOnDataLoss";
+    /// <summary>Consumers kept per task thread for Kafka partitions (Spark's spark.streaming.kafka.consumer.cache.maxCapacity).</summary>
+    public const string KafkaConsumerCacheCapacity = "sluice.streaming.kafka.consumer.cache.maxCapacity";
+
     private static readonly ConfigEntry[] Entries =
     [
         new(Master, ConfigKind.Master, "local[*]", "where tasks run: local, local[N] or local[*]"),
@@ -145,6 +160,13 @@ public static class ConfigKeys
         new(EventLogEnabled, ConfigKind.Bool, "false", "write listener events to an event log"),
         new(EventLogDir, ConfigKind.String, null, "event log directory (default: sluice-events in the system temp directory)"),
         new(EventLogMaxFileSize, ConfigKind.Bytes, "128m", "size at which an event log file rolls over"),
+        new(DirectMaxRatePerPartition, ConfigKind.Double, "0", "records per second per partition of a direct source (0: unlimited)"),
+        new(DirectMinRatePerPartition, ConfigKind.Double, "1", "with backpressure, the lowest rate per partition of a direct source"),
+        new(KafkaMaxRatePerPartition, ConfigKind.Double, "0", "records per second per Kafka partition (0: sluice.streaming.direct.maxRatePerPartition)"),
+        new(KafkaMinRatePerPartition, ConfigKind.Double, "0", "with backpressure, the lowest rate per Kafka partition (0: sluice.streaming.direct.minRatePerPartition)"),
+        new(KafkaPollTimeout, ConfigKind.Duration, "120s", "longest a task waits for the records of its Kafka range"),
+        new(KafkaFailOnDataLoss, ConfigKind.Bool, "true", "fail a batch whose Kafka range was deleted by retention (false: skip and count)"),
+        new(KafkaConsumerCacheCapacity, ConfigKind.Int, "64", "Kafka consumers kept per task thread"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =

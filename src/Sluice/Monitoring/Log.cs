@@ -55,13 +55,17 @@ public static class Log
         _ => throw new Configuration.ConfigurationException($"sluice.log.level='{name}' is not a level (trace, debug, info, warn, error, off)"),
     };
 
-    internal static void Debug(string message) => Write(LogLevel.Debug, message);
+    /// <summary>Writes <paramref name="message"/> at debug level (connectors log through here too).</summary>
+    public static void Debug(string message) => Write(LogLevel.Debug, message);
 
-    internal static void Info(string message) => Write(LogLevel.Info, message);
+    /// <summary>Writes <paramref name="message"/> at info level (connectors log through here too).</summary>
+    public static void Info(string message) => Write(LogLevel.Info, message);
 
-    internal static void Warn(string message) => Write(LogLevel.Warn, message);
+    /// <summary>Writes <paramref name="message"/> at warn level (connectors log through here too).</summary>
+    public static void Warn(string message) => Write(LogLevel.Warn, message);
 
-    internal static void Error(string message, Exception? e = null) =>
+    /// <summary>Writes <paramref name="message"/> at error level, with the exception's type and message.</summary>
+    public static void Error(string message, Exception? e = null) =>
         Write(LogLevel.Error, e is null ? message : $"{message}: {e.GetType().Name}: {e.Message}");
 
     private static void Write(LogLevel level, string message)
