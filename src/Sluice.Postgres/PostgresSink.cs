@@ -36,6 +36,9 @@ public sealed class PostgresSink<T> : TransactionalSink<T>, IStreamingContextPlu
     /// <summary>Batches whose transaction committed.</summary>
     public long CommittedBatches { get; private set; }
 
+    /// <summary>Called right after a batch's transaction committed, before the engine records the output done (the kill test dies here).</summary>
+    internal Action<Time>? AfterCommit { get; set; }
+
     private bool Marked => _options.Mode == PostgresWriteMode.ExactlyOnce;
 
     /// <inheritdoc />
@@ -75,6 +78,7 @@ public sealed class PostgresSink<T> : TransactionalSink<T>, IStreamingContextPlu
             PostgresOffsetStore.Store(connection, transaction, _options.OffsetsTable, SinkId, batchTime, ranges);
             transaction.Commit();
             CommittedBatches++;
+            AfterCommit?.Invoke(batchTime);
             return 0;
         });
     }

@@ -30,13 +30,31 @@ try
             .FlatMap(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Map(word => (word, 1L))
             .ReduceByKey((a, b) => a + b);
-        counts.Transform((rdd, time) => rdd.Map(c => (Batch: time.Milliseconds, c.Item1, c.Item2)))
+        var batches = counts.Transform((rdd, time) => rdd.Map(c => (Batch: time.Milliseconds, c.Item1, c.Item2)))
             .SaveToPostgres(connectionString, "word_batches", PostgresColumns<(long, string, long)>.Map("batch_time", "word", "count"));
-        counts.SaveToPostgres(
+        var totals = counts.SaveToPostgres(
             connectionString,
             "word_totals",
             new PostgresColumns<(string Word, long Count)>().Add("word", c => c.Word).Add("count", c => c.Count),
             new PostgresSinkOptions { ConflictColumns = ["word"], UpdateSet = "count = word_totals.count + EXCLUDED.count" });
+
+        // PG_CRASH_SELF_KILL=p: after a commit, with probability p, SIGKILL this process before the engine records the
+        // output done: the batch runs again after the restart and must find its mark (the narrowest window there is).
+        if (double.TryParse(Environment.GetEnvironmentVariable("PG_CRASH_SELF_KILL"), System.Globalization.CultureInfo.InvariantCulture, out double p) && p > 0)
+        {
+            var random = new Random();
+            void Die(Time _)
+            {
+                if (random.NextDouble() < p)
+                {
+                    System.Diagnostics.Process.GetCurrentProcess().Kill();
+                }
+            }
+
+            batches!.AfterCommit = Die;
+            totals!.AfterCommit = Die;
+        }
+
         return context;
     });
     ssc.Start();
