@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|postgres|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -91,6 +91,11 @@ if (Wants("serializer"))
 {
     _ = SerializerComparison.Run(10_000);
     rows.AddRange(SerializerComparison.Run(200_000));
+}
+
+if (Wants("postgres"))
+{
+    rows.AddRange(PostgresSinkBench.Run(size, 100_000, cores));
 }
 
 if (Wants("empty"))
