@@ -40,7 +40,7 @@ public sealed class PostgresCrashTests : IDisposable
 
     private string? LastCommit() => Server.Query("SELECT coalesce(max(batch_time), 0) FROM sluice_commits").SingleOrDefault();
 
-    [PostgresFact(Timeout = 300_000)]
+    [PostgresFact(Timeout = 420_000)]
     public async Task KilledAtRandomMomentsTheTablesEndEqualToTheReference()
     {
         string input = Path.Combine(_root, "in");
