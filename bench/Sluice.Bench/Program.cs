@@ -18,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
             cores = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|kafka|empty] [--size batches] [--cores N]");
+            Console.WriteLine("usage: Sluice.Bench [all|grep|wordcount|windowed|stateful|ingest|latency|burst|serializer|kafka|postgres|empty] [--size batches] [--cores N]");
             return 0;
         default:
             workload = args[i].ToLowerInvariant();
@@ -97,6 +97,11 @@ if (Wants("kafka"))
 {
     // The mock keeps about 5 MiB per partition: 60,000 records of ~40 bytes each stay whole.
     rows.AddRange(KafkaDirectRead.Run(partitions: 4, perPartition: 60_000, rounds: 3, cores));
+}
+
+if (Wants("postgres"))
+{
+    rows.AddRange(PostgresSinkBench.Run(size, 100_000, cores));
 }
 
 if (Wants("empty"))

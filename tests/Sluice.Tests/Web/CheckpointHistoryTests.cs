@@ -112,6 +112,16 @@ public sealed class CheckpointHistoryTests
         h.Start();
         h.RunBatch();
 
+        // The checkpoint recording the batch's completion is written after the batch event: wait for it (at start, before
+        // and after the batch), so nothing is writing into the directory the test takes away.
+        var deadline = DateTime.UtcNow + Wait.Limit;
+        while (recorder.Checkpoints.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(3, recorder.Checkpoints.Count);
+
         // The metadata directory becomes a file: the next checkpoint cannot be written, and the context stops on it.
         Directory.Delete(dir.Combine("metadata"), recursive: true);
         File.WriteAllText(dir.Combine("metadata"), "in the way");
