@@ -39,6 +39,9 @@ internal sealed class FileInputDStream(StreamingContext context, string director
         }
     }
 
+    // A directory is one source; its dataset's partitions are the files of the batch, new ones every batch.
+    internal override string WatermarkPartition(RddBase rdd, int partition) => $"{Id}";
+
     protected internal override Rdd<string>? Compute(Time validTime)
     {
         lock (_batchFiles)

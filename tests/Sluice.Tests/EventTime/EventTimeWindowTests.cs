@@ -41,8 +41,8 @@ public sealed class EventTimeWindowTests : IDisposable
     {
         var timed = input.WithEventTime(e => e.Time, TimeSpan.FromMilliseconds(bound));
         var windows = timed.WindowByEventTime(TimeSpan.FromMilliseconds(length), TimeSpan.FromMilliseconds(slide));
-        windows.Count(e => e.Key).ForeachRDD(rdd => run.Counts.AddRange(rdd.Collect()));
-        windows.Reduce(e => e.Key, e => e.Value, (a, b) => a + b).ForeachRDD(rdd => run.Sums.AddRange(rdd.Collect()));
+        windows.Count(e => e.Key).ForeachRDD(rdd => run.Counts.AddRange(rdd.Collect().Select(r => (r.Window, r.Key, r.Count))));
+        windows.Reduce(e => e.Key, e => e.Value, (a, b) => a + b).ForeachRDD(rdd => run.Sums.AddRange(rdd.Collect().Select(r => (r.Window, r.Key, r.Value))));
         timed.LateRecords().ForeachRDD(rdd =>
         {
             run.Late.AddRange(rdd.Collect());
@@ -55,7 +55,8 @@ public sealed class EventTimeWindowTests : IDisposable
     {
         using var h = new StreamingHarness();
         h.Context.Checkpoint(Path.Combine(_root, Guid.NewGuid().ToString("N")));
-        var queue = new Queue<Rdd<Event>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 2)));
+        // One partition: the watermark is then that partition's largest event time minus the bound.
+        var queue = new Queue<Rdd<Event>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 1)));
         var run = new Run();
         Wire(h.Context.QueueStream(queue), length, slide, bound, run);
         h.Start();
