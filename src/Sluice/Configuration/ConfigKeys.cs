@@ -117,6 +117,13 @@ public static class ConfigKeys
     public const string KafkaFailOnDataLoss = "sluice.streaming.kafka.failOnDataLoss";
     /// <summary>Consumers kept per task thread for Kafka partitions (Spark's spark.streaming.kafka.consumer.cache.maxCapacity).</summary>
     public const string KafkaConsumerCacheCapacity = "sluice.streaming.kafka.consumer.cache.maxCapacity";
+    /// <summary>
+    /// Default idle timeout of event-time streams (Flink's withIdleness): an input partition with no records for this
+    /// long stops holding the watermark back until it has records again; 0 means never idle.
+    /// </summary>
+    public const string EventTimeIdleTimeout = "sluice.streaming.eventTime.idleTimeout";
+    /// <summary>On a graceful stop, flush every open event-time window as on a final watermark (Flink's end of input).</summary>
+    public const string EventTimeFlushOnStop = "sluice.streaming.eventTime.flushOnStop";
 
     private static readonly ConfigEntry[] Entries =
     [
@@ -157,6 +164,8 @@ public static class ConfigKeys
         new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
         new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),
         new(UiRetainedBatches, ConfigKind.Int, "1000", "completed batches the UI remembers"),
+        new(EventTimeIdleTimeout, ConfigKind.Duration, "0s", "an event-time input partition without records this long stops holding the watermark back (0: never)"),
+        new(EventTimeFlushOnStop, ConfigKind.Bool, "true", "a graceful stop emits every open event-time window, as on a final watermark"),
         new(EventLogEnabled, ConfigKind.Bool, "false", "write listener events to an event log"),
         new(EventLogDir, ConfigKind.String, null, "event log directory (default: sluice-events in the system temp directory)"),
         new(EventLogMaxFileSize, ConfigKind.Bytes, "128m", "size at which an event log file rolls over"),

@@ -32,6 +32,9 @@ public sealed record BatchInfo(
     long? ProcessingEndTime,
     IReadOnlyDictionary<int, OutputOperationInfo> OutputOperationInfos)
 {
+    /// <summary>The watermark of every event-time stream after this batch, with its per-partition parts.</summary>
+    public IReadOnlyList<StreamWatermark> Watermarks { get; init; } = [];
+
     /// <summary>Records received by every input stream for this batch.</summary>
     public long NumRecords => StreamIdToInputInfo.Values.Sum(static i => i.NumRecords);
 

@@ -11,6 +11,9 @@ public class ReceiverInputDStream<T> : InputDStream<T>, IReceiverInputDStream
     /// <summary>Creates a stream over the receiver that <paramref name="receiverFactory"/> makes when the context starts.</summary>
     public ReceiverInputDStream(StreamingContext context, Func<Receiver<T>> receiverFactory) : base(context) => _receiverFactory = receiverFactory;
 
+    // One receiver is one ordered source; its dataset's partitions are blocks, which differ from batch to batch.
+    internal override string WatermarkPartition(RddBase rdd, int partition) => $"{Id}";
+
     /// <inheritdoc />
     protected internal override Rdd<T>? Compute(Time validTime)
     {

@@ -93,6 +93,15 @@ internal sealed class JobGenerator
                         var next = (LastGeneratedTime ?? _ssc.Graph.ZeroTime!.Value) + _ssc.BatchDuration;
                         GenerateJobs(next);
                     }
+
+                    // Bounded input ends here: one more batch carries the final watermark, which emits every open
+                    // event-time window, as Flink does at the end of input.
+                    if (_ssc.Graph.HasEventTime && _ssc.Conf.GetBool(Configuration.ConfigKeys.EventTimeFlushOnStop, true) && _ssc.Graph.ZeroTime is { } zero)
+                    {
+                        var final = (LastGeneratedTime ?? zero) + _ssc.BatchDuration;
+                        _ssc.FinalBatchTime = final;
+                        GenerateJobs(final);
+                    }
                 }
                 finally
                 {
@@ -161,7 +170,7 @@ internal sealed class JobGenerator
         // restart chose anew, and the re-run skipped the output of input it had never seen.
         _ssc.WriteCheckpoint(time, LastGeneratedTime, alsoPending: time);
         var info = _ssc.InputInfoTracker.GetInfo(time);
-        _ssc.JobScheduler.Submit(new JobSet(time, jobs, info, _ssc.Clock.GetTimeMillis()));
+        _ssc.JobScheduler.Submit(new JobSet(time, jobs, info, _ssc.Clock.GetTimeMillis()) { Watermarks = _ssc.Graph.WatermarksAfter(time) });
     }
 
     private void ClearMetadata(Time time)

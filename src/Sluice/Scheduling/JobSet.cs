@@ -16,6 +16,9 @@ internal sealed class JobSet(Time time, IReadOnlyList<Job> jobs, IReadOnlyDictio
 
     public long SubmissionTime { get; } = submissionTime;
 
+    /// <summary>The event-time watermarks after this batch, known once its jobs are generated.</summary>
+    public IReadOnlyList<StreamWatermark> Watermarks { get; init; } = [];
+
     public long? ProcessingStartTime { get; set; }
 
     public long? ProcessingEndTime { get; set; }
@@ -43,5 +46,8 @@ internal sealed class JobSet(Time time, IReadOnlyList<Job> jobs, IReadOnlyDictio
     public bool JobDone() => Interlocked.Decrement(ref _remaining) == 0;
 
     public BatchInfo ToBatchInfo() =>
-        new(Time, InputInfo, SubmissionTime, ProcessingStartTime, ProcessingEndTime, Jobs.ToDictionary(static j => j.OutputOpId, static j => j.ToInfo()));
+        new(Time, InputInfo, SubmissionTime, ProcessingStartTime, ProcessingEndTime, Jobs.ToDictionary(static j => j.OutputOpId, static j => j.ToInfo()))
+        {
+            Watermarks = Watermarks,
+        };
 }

@@ -90,6 +90,9 @@ internal sealed class FileInputDStream<T> : InputDStream<T>
 
     private static long WallMillis() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    // A directory is one source; its dataset's partitions are the files of the batch, new ones every batch.
+    internal override string WatermarkPartition(RddBase rdd, int partition) => $"{Id}";
+
     protected internal override Rdd<T>? Compute(Time validTime)
     {
         lock (_batchFiles)

@@ -113,6 +113,14 @@ public abstract class DStream<T> : DStreamBase
 
     internal override RddBase? GetOrComputeUntyped(Time time) => GetOrCompute(time);
 
+    internal override RddBase? GeneratedAt(Time time)
+    {
+        lock (_generated)
+        {
+            return _generated.GetValueOrDefault(time);
+        }
+    }
+
     internal override void ClearMetadata(Time time)
     {
         List<KeyValuePair<Time, Rdd<T>>> old;
@@ -363,8 +371,9 @@ public abstract class DStream<T> : DStreamBase
     // ---- event time ----
 
     /// <summary>
-    /// Gives every record an event time (<paramref name="eventTimeMs"/>, milliseconds) and the stream a watermark: the
-    /// largest event time seen minus <paramref name="maxOutOfOrderness"/>. Records older than the watermark are late.
+    /// Gives every record an event time (<paramref name="eventTimeMs"/>, milliseconds) and the stream a watermark: per
+    /// input partition the largest event time seen minus <paramref name="maxOutOfOrderness"/>, and for the stream the
+    /// smallest of those of the partitions that are not idle. Records older than the watermark are late.
     /// </summary>
     public EventTimeDStream<T> WithEventTime(Func<T, long> eventTimeMs, TimeSpan maxOutOfOrderness)
     {

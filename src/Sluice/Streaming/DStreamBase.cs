@@ -54,6 +54,9 @@ public abstract class DStreamBase
 
     internal abstract RddBase? GetOrComputeUntyped(Time time);
 
+    /// <summary>The dataset already generated for <paramref name="time"/>, without computing one.</summary>
+    internal abstract RddBase? GeneratedAt(Time time);
+
     /// <summary>What this stream needs after a restart (consumed files, checkpointed datasets), as text; null for nothing.</summary>
     internal virtual string? SaveCheckpointData() => null;
 

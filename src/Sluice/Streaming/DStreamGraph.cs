@@ -100,6 +100,38 @@ internal sealed class DStreamGraph(StreamingContext context)
         return jobs;
     }
 
+    /// <summary>The watermark of every event-time stream after batch <paramref name="time"/>, for the listener events.</summary>
+    public IReadOnlyList<Monitoring.StreamWatermark> WatermarksAfter(Time time)
+    {
+        List<Monitoring.StreamWatermark>? list = null;
+        foreach (var stream in _streams)
+        {
+            if (stream is IEventTimeStream timed && timed.WatermarkAfterBatch(time) is { } watermark)
+            {
+                (list ??= []).Add(watermark);
+            }
+        }
+
+        return list is null ? [] : list;
+    }
+
+    /// <summary>True when the graph has an event-time stream.</summary>
+    public bool HasEventTime
+    {
+        get
+        {
+            foreach (var stream in _streams)
+            {
+                if (stream is IEventTimeStream)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     public void ClearMetadata(Time time)
     {
         foreach (var output in _outputs)

@@ -24,13 +24,27 @@ public abstract class InputDStream<T> : DStream<T>, IInputDStream
     protected void ReportInput(Time batchTime, long records, IReadOnlyDictionary<string, object>? metadata = null) =>
         Context.InputInfoTracker.ReportInfo(batchTime, new Monitoring.StreamInputInfo(Id, records, metadata));
 
+    /// <summary>
+    /// The stable key of the input partition that partition <paramref name="partition"/> of this stream's dataset
+    /// <paramref name="rdd"/> reads, for per-partition watermarks: the same source partition must have the same key in
+    /// every batch. A direct source's partition is its topic and partition; otherwise the dataset partition index.
+    /// </summary>
+    internal virtual string WatermarkPartition(Datasets.RddBase rdd, int partition) =>
+        rdd is Direct.IHasOffsetRanges ranged && partition < ranged.OffsetRanges.Count
+            ? $"{Id}/{ranged.OffsetRanges[partition].Topic}-{ranged.OffsetRanges[partition].Partition}"
+            : $"{Id}/{partition}";
+
     int IInputDStream.Id => Id;
+
+    string IInputDStream.WatermarkPartition(Datasets.RddBase rdd, int partition) => WatermarkPartition(rdd, partition);
 }
 
 /// <summary>What the engine needs from every input stream, whatever its record type.</summary>
 internal interface IInputDStream
 {
     int Id { get; }
+
+    string WatermarkPartition(Datasets.RddBase rdd, int partition);
 
     void Start();
 

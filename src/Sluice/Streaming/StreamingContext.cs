@@ -317,6 +317,9 @@ public sealed class StreamingContext : IDisposable
     /// <summary>Data checkpoints of the recovered checkpoint that are damaged and whose state starts from empty, as the user allowed.</summary>
     internal IReadOnlySet<string> LostDataCheckpoints { get; private set; } = new HashSet<string>();
 
+    /// <summary>The batch a graceful stop added to flush event-time windows (the final watermark), once it is generated.</summary>
+    internal Time? FinalBatchTime { get; set; }
+
     internal Recovery.Checkpoint? Recovering { get; private set; }
 
     internal Recovery.CommitLog? CommitLog { get; private set; }

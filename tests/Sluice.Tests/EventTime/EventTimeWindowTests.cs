@@ -41,8 +41,8 @@ public sealed class EventTimeWindowTests : IDisposable
     {
         var timed = input.WithEventTime(e => e.Time, TimeSpan.FromMilliseconds(bound));
         var windows = timed.WindowByEventTime(TimeSpan.FromMilliseconds(length), TimeSpan.FromMilliseconds(slide));
-        windows.Count(e => e.Key).ForeachRDD(rdd => run.Counts.AddRange(rdd.Collect()));
-        windows.Reduce(e => e.Key, e => e.Value, (a, b) => a + b).ForeachRDD(rdd => run.Sums.AddRange(rdd.Collect()));
+        windows.Count(e => e.Key).ForeachRDD(rdd => run.Counts.AddRange(rdd.Collect().Select(r => (r.Window, r.Key, r.Count))));
+        windows.Reduce(e => e.Key, e => e.Value, (a, b) => a + b).ForeachRDD(rdd => run.Sums.AddRange(rdd.Collect().Select(r => (r.Window, r.Key, r.Value))));
         timed.LateRecords().ForeachRDD(rdd =>
         {
             run.Late.AddRange(rdd.Collect());
@@ -55,7 +55,8 @@ public sealed class EventTimeWindowTests : IDisposable
     {
         using var h = new StreamingHarness();
         h.Context.Checkpoint(Path.Combine(_root, Guid.NewGuid().ToString("N")));
-        var queue = new Queue<Rdd<Event>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 2)));
+        // One partition: the watermark is then that partition's largest event time minus the bound.
+        var queue = new Queue<Rdd<Event>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 1)));
         var run = new Run();
         Wire(h.Context.QueueStream(queue), length, slide, bound, run);
         h.Start();
@@ -167,6 +168,42 @@ public sealed class EventTimeWindowTests : IDisposable
         Assert.Equal(Reference(all, 1000, 500, all.Max(e => e.Time) - 800), run.Joined());
         Assert.Equal([late], run.Late);
         Assert.Equal(1, run.LateCount);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AllowedLatenessUpdatesAWindowOnceForEachBatchOfLateRecordsAndCountsEachLateRecordOnce()
+    {
+        await Task.Yield();
+        Event[][] batches =
+        [
+            [new("a", 100, 1), new("a", 500, 1)],   // watermark 500
+            [new("a", 1500, 1)],                    // 1500: [0, 1000) fires with 2
+            [new("a", 300, 1), new("a", 2500, 1)],  // late within the lateness: [0, 1000) again with 3; 2500: [1000, 2000) fires
+            [new("a", 700, 1), new("a", 800, 1), new("a", 3100, 1)], // two late ones, one update with 5; 3100: [0, 1000) expires
+            [new("a", 900, 1)],                     // [0, 1000) has expired: the record goes to the side output only
+            [],
+        ];
+        using var h = new StreamingHarness();
+        h.Context.Checkpoint(Path.Combine(_root, "lateness"));
+        var queue = new Queue<Rdd<Event>>(batches.Select(b => h.Context.SluiceContext.Parallelize(b, 1)));
+        var timed = h.Context.QueueStream(queue).WithEventTime(e => e.Time, TimeSpan.Zero);
+        var windows = timed.WindowByEventTime(TimeSpan.FromSeconds(1)).AllowedLateness(TimeSpan.FromSeconds(2));
+        var emitted = StreamingHarness.CollectEachBatch(windows.Count(e => e.Key));
+        var late = StreamingHarness.CollectAll(windows.LateRecords());
+        h.Start();
+        foreach (var _ in batches)
+        {
+            h.RunBatch();
+        }
+
+        var w0 = new EventTimeWindow(0, 1000);
+        var w1 = new EventTimeWindow(1000, 2000);
+        var w2 = new EventTimeWindow(2000, 3000);
+        Assert.Equal(
+            [(2000L, w0, 2L, 0), (3000L, w0, 3L, 1), (3000L, w1, 1L, 0), (4000L, w0, 5L, 2), (4000L, w2, 1L, 0)],
+            emitted.SelectMany(kv => kv.Value.Select(r => (kv.Key, r.Window, r.Count, r.Pane))).Order().ToList());
+        Assert.Equal([(w0, new Event("a", 900, 1))], late);
+        Assert.Equal(1, windows.LateRecordCount);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -3,7 +3,7 @@ using Sluice.Scheduling;
 namespace Sluice.Datasets.Operators;
 
 /// <summary>The partitions of several datasets side by side; no data moves.</summary>
-internal sealed class UnionRdd<T> : Rdd<T>
+internal sealed class UnionRdd<T> : Rdd<T>, IUnionRdd
 {
     private readonly Rdd<T>[] _parents;
     private readonly (int Parent, int Partition)[] _map;
@@ -26,6 +26,9 @@ internal sealed class UnionRdd<T> : Rdd<T>
     }
 
     public override int NumPartitions => _map.Length;
+
+    /// <summary>The parent dataset and its partition that partition <paramref name="partition"/> reads.</summary>
+    public (RddBase Parent, int Partition) ParentPartition(int partition) => (_parents[_map[partition].Parent], _map[partition].Partition);
 
     private protected override IReadOnlyList<Dependency> GetDependencies() => _dependencies;
 

@@ -19,7 +19,7 @@ public readonly record struct EventTimeWindow(long StartMs, long EndMs) : ICompa
         return (first, last);
     }
 
-    private static long FloorDiv(long a, long b)
+    internal static long FloorDiv(long a, long b)
     {
         long q = a / b;
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;

@@ -4,16 +4,17 @@ using Sluice.Storage;
 namespace Sluice.Streaming.Operators;
 
 /// <summary>
-/// The open event-time windows of a keyed aggregation, as ((window start, key), accumulator): each batch, the windows
-/// still open after the previous batch (end past its watermark) merged with the batch's on-time records. The windows
-/// this batch's watermark closes are in it too; the output stream emits exactly those, and the next batch drops them.
+/// The live event-time windows of a keyed aggregation, as ((window start, key), (accumulator, emissions, changed)):
+/// each batch, the windows of the previous batch that have not expired at the watermark in force (end plus allowed
+/// lateness past it), merged with the batch's records for windows that have not expired. Emissions counts how often the
+/// window was emitted before this batch; changed says this batch brought records for it. The output stream emits a
+/// window when the watermark after the batch is past its end and it was never emitted, or it was and has changed.
 /// </summary>
-internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStream<((long, TKey), TAccumulator)>
+internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStream<((long, TKey), (TAccumulator, int, bool))>
     where TKey : notnull
 {
     private readonly EventTimeDStream<T> _parent;
-    private readonly long _lengthMs;
-    private readonly long _slideMs;
+    private readonly EventTimeWindowSpec _spec;
     private readonly Func<T, TKey> _key;
     private readonly Func<TAccumulator> _create;
     private readonly Func<TAccumulator, T, TAccumulator> _add;
@@ -23,8 +24,7 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
 
     public EventTimeWindowStateDStream(
         EventTimeDStream<T> parent,
-        long lengthMs,
-        long slideMs,
+        EventTimeWindowSpec spec,
         Func<T, TKey> key,
         Func<TAccumulator> create,
         Func<TAccumulator, T, TAccumulator> add,
@@ -32,8 +32,7 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
         : base(parent.Context)
     {
         _parent = parent;
-        _lengthMs = lengthMs;
-        _slideMs = slideMs;
+        _spec = spec;
         _key = key;
         _create = create;
         _add = add;
@@ -47,7 +46,9 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
 
     public override IReadOnlyList<DStreamBase> Dependencies => _dependencies;
 
-    public override string Name => $"EventTimeWindow{_lengthMs}-{_slideMs}";
+    public override string Name => _spec.LatenessMs == 0
+        ? $"EventTimeWindow{_spec.LengthMs}-{_spec.SlideMs}"
+        : $"EventTimeWindow{_spec.LengthMs}-{_spec.SlideMs}-late{_spec.LatenessMs}";
 
     internal override bool MustCheckpoint => true;
 
@@ -55,37 +56,58 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<(long, TKey)>();
 
-    protected internal override Rdd<((long, TKey), TAccumulator)>? Compute(Time validTime)
+    /// <summary>True when the window at <paramref name="start"/> is emitted at <paramref name="watermark"/>: first, or again after it changed.</summary>
+    public static bool EmitsAt(long start, (TAccumulator, int Emissions, bool Changed) slot, EventTimeWindowSpec spec, long watermark) =>
+        spec.Fires(start, watermark) && (slot.Emissions == 0 || slot.Changed);
+
+    protected internal override Rdd<((long, TKey), (TAccumulator, int, bool))>? Compute(Time validTime)
     {
         var batch = _parent.GetOrCompute(validTime) ?? Context.SluiceContext.EmptyRdd<T>();
-        long watermark = _parent.WatermarkBefore(validTime);
-        long length = _lengthMs, slide = _slideMs;
+        long before = _parent.WatermarkBefore(validTime);
+        var spec = _spec;
+        long limit = spec.LastExpiredStart(before);
         var eventTime = _parent.EventTime;
         var key = _key;
         var create = _create;
         var add = _add;
+        var merge = _merge;
 
-        var assigned = batch.FlatMap(record => Assign(record, eventTime(record), watermark, length, slide, key));
-        var fresh = assigned.CombineByKey(r => add(create(), r), add, _merge, _partitioner);
-        var open = GetOrCompute(validTime - SlideDuration) is { } previous
-            ? previous.Filter(kv => kv.Item1.Item1 + length > watermark)
-            : null;
-        return open is null ? fresh : open.Union(fresh).ReduceByKey(_merge, _partitioner);
-    }
-
-    private static IEnumerable<((long, TKey), T)> Assign(T record, long eventTimeMs, long watermark, long length, long slide, Func<T, TKey> key)
-    {
-        // Late records are the side output's; every window of an on-time record is still open.
-        if (eventTimeMs < watermark)
+        var assigned = batch.MapPartitions(records => Assign(records, eventTime, spec, limit, key));
+        var fresh = assigned.CombineByKey(
+            r => (add(create(), r), 0, true),
+            (slot, r) => (add(slot.Item1, r), 0, true),
+            (a, b) => (merge(a.Item1, b.Item1), 0, true),
+            _partitioner);
+        if (GetOrCompute(validTime - SlideDuration) is not { } previous)
         {
-            yield break;
+            return fresh;
         }
 
-        var k = key(record);
-        var (first, last) = EventTimeWindow.StartsOf(eventTimeMs, length, slide);
-        for (long start = first; start <= last; start += slide)
+        // The previous batch's output emitted the windows that fired on the watermark this batch starts from.
+        var carried = previous.Filter(kv => kv.Item1.Item1 > limit)
+            .Map(kv => (kv.Item1, (kv.Item2.Item1, EmitsAt(kv.Item1.Item1, kv.Item2, spec, before) ? kv.Item2.Item2 + 1 : kv.Item2.Item2, false)));
+        return carried.Union(fresh).ReduceByKey(
+            (a, b) => (merge(a.Item1, b.Item1), Math.Max(a.Item2, b.Item2), a.Item3 || b.Item3),
+            _partitioner);
+    }
+
+    private static IEnumerable<((long, TKey), T)> Assign(IEnumerable<T> records, Func<T, long> eventTime, EventTimeWindowSpec spec, long limit, Func<T, TKey> key)
+    {
+        // One iterator per partition: a record goes to each of its windows that has not expired; the expired ones are
+        // counted by the event-time stream and are the windows' LateRecords.
+        foreach (var record in records)
         {
-            yield return ((start, k), record);
+            var (first, last) = spec.OpenStartsOf(eventTime(record), limit);
+            if (first > last)
+            {
+                continue;
+            }
+
+            var k = key(record);
+            for (long start = first; start <= last; start += spec.SlideMs)
+            {
+                yield return ((start, k), record);
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ internal sealed class ForEachDStream<T> : DStreamBase, IOutputStream
 
     internal override RddBase? GetOrComputeUntyped(Time time) => null;
 
+    internal override RddBase? GeneratedAt(Time time) => null;
+
     internal override void ClearMetadata(Time time) => _parent.ClearMetadata(time);
 
     public Job? GenerateJob(Time time)
