@@ -142,6 +142,11 @@ public static class SluiceCommand
             return 0;
         });
 
+        var checkpointDir = new Argument<string>("dir") { Description = "the checkpoint directory" };
+        var inspect = new Command("inspect", "what a checkpoint directory holds: the checkpoint a restart uses, batches, operators with their state and positions, configuration") { checkpointDir };
+        inspect.SetAction(parse => CheckpointInspect.Run(parse.GetValue(checkpointDir)!, output));
+        var checkpointCommand = new Command("checkpoint", "look into a checkpoint directory") { inspect };
+
         var list = new Command("examples", "list the bundled examples");
         list.SetAction(_ =>
         {
@@ -156,7 +161,7 @@ public static class SluiceCommand
             return 0;
         }
 
-        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, kafkaMock, list };
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, kafkaMock, checkpointCommand, list };
         try
         {
             var parse = root.Parse(args);
