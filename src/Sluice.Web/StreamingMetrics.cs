@@ -44,6 +44,7 @@ public sealed class StreamingMetrics
     private readonly Counter _walRecords;
     private readonly Counter _walSyncs;
     private readonly Counter _walSyncTime;
+    private readonly Gauge _sourceLag;
     private readonly Gauge _gcPause;
     private readonly Gauge _gcCollections;
     private readonly Gauge _heap;
@@ -85,6 +86,7 @@ public sealed class StreamingMetrics
         _walRecords = f.CreateCounter("sluice_streaming_wal_written_records_total", "Records appended to the write-ahead logs.", AppLabel);
         _walSyncs = f.CreateCounter("sluice_streaming_wal_syncs_total", "Write-ahead log flushes to disk (fsync).", AppLabel);
         _walSyncTime = f.CreateCounter("sluice_streaming_wal_sync_seconds_total", "Time spent in write-ahead log flushes to disk.", AppLabel);
+        _sourceLag = f.CreateGauge("sluice_streaming_source_lag_records", "Records a direct source left behind when its newest batch was planned.", StreamLabels);
         _gcPause = f.CreateGauge("sluice_streaming_gc_pause_seconds_total", "Time the process has spent paused for garbage collection.", AppLabel);
         _gcCollections = f.CreateGauge("sluice_streaming_gc_collections_total", "Garbage collections since the process started.", AppLabel);
         _heap = f.CreateGauge("sluice_streaming_heap_size_bytes", "Bytes in use on the managed heap.", AppLabel);
@@ -144,6 +146,14 @@ public sealed class StreamingMetrics
             _walRecords.WithLabels(_app).IncTo(executor.WalRecordsWritten);
             _walSyncs.WithLabels(_app).IncTo(executor.WalSyncs);
             _walSyncTime.WithLabels(_app).IncTo(executor.WalSyncTime / 1000.0);
+        }
+
+        foreach (var source in _state.Sources())
+        {
+            if (source.TotalLag is { } lag)
+            {
+                _sourceLag.WithLabels(_app, source.StreamId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(lag);
+            }
         }
 
         _gcPause.WithLabels(_app).Set(GC.GetTotalPauseDuration().TotalSeconds);

@@ -27,6 +27,7 @@ public sealed class StreamingUiState : IStreamingListener
     private long _failedCheckpoints;
     private long _checkpointBytes;
     private ExecutorMetrics? _executor;
+    private readonly SortedDictionary<int, (long BatchId, StreamInputInfo Input)> _sources = [];
     private int[] _receiverStreamIds = [];
     private string[][] _properties = [];
     private long _startTime = -1;
@@ -116,6 +117,15 @@ public sealed class StreamingUiState : IStreamingListener
     {
         lock (_gate)
         {
+            foreach (var input in batch.StreamIdToInputInfo.Values)
+            {
+                if (input.OffsetRanges is not null &&
+                    (!_sources.TryGetValue(input.InputStreamId, out var known) || known.BatchId <= batch.BatchTime.Milliseconds))
+                {
+                    _sources[input.InputStreamId] = (batch.BatchTime.Milliseconds, input);
+                }
+            }
+
             _waiting[batch.BatchTime.Milliseconds] = new BatchRecord(batch);
             _lastUpdated = Math.Max(_lastUpdated, batch.SubmissionTime);
         }
@@ -211,6 +221,54 @@ public sealed class StreamingUiState : IStreamingListener
             _lastUpdated = Math.Max(_lastUpdated, metrics.Time);
         }
     }
+
+    /// <summary>Sluice's <c>/streaming/sources</c>: every direct source as of its newest generated batch, in stream id order.</summary>
+    public IReadOnlyList<SourceInfo> Sources()
+    {
+        lock (_gate)
+        {
+            var result = new List<SourceInfo>(_sources.Count);
+            foreach (var (streamId, (batchId, input)) in _sources)
+            {
+                var ranges = input.OffsetRanges!;
+                long[]? lag = Longs(input.Metadata?.GetValueOrDefault("lag"));
+                var partitions = new List<SourcePartitionInfo>(ranges.Count);
+                for (int i = 0; i < ranges.Count; i++)
+                {
+                    var r = ranges[i];
+                    partitions.Add(new SourcePartitionInfo(r.Topic, r.Partition, r.FromOffset, r.UntilOffset, r.Count, lag is not null && i < lag.Length ? lag[i] : null));
+                }
+
+                result.Add(new SourceInfo(
+                    streamId,
+                    input.Metadata?.GetValueOrDefault("source")?.ToString() ?? $"Stream-{streamId}",
+                    batchId,
+                    SparkDates.Format(batchId),
+                    input.NumRecords,
+                    lag?.Sum(),
+                    Double(input.Metadata?.GetValueOrDefault("maxRatePerPartition")),
+                    Double(input.Metadata?.GetValueOrDefault("estimatedRate")),
+                    partitions));
+            }
+
+            return result;
+        }
+    }
+
+    // Metadata values are the engine's own objects live, and JSON elements when replayed from an event log.
+    private static long[]? Longs(object? value) => value switch
+    {
+        long[] longs => longs,
+        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Array } e => [.. e.EnumerateArray().Select(static x => x.GetInt64())],
+        _ => null,
+    };
+
+    private static double? Double(object? value) => value switch
+    {
+        double d => d,
+        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e => e.GetDouble(),
+        _ => null,
+    };
 
     /// <summary>Spark's <c>/executors</c>: local mode has one executor, the driver's threads; empty until the first batch has completed.</summary>
     public IReadOnlyList<ExecutorSummary> Executors()

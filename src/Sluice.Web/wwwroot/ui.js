@@ -108,6 +108,15 @@ async function checkpointsPage() {
     <table id="checkpoints"><tr><th>Batch</th><th>Kind</th><th>Stream</th><th>Started</th><th>Duration</th><th>Size</th><th>Status</th><th>Failure</th></tr>${rows}</table>`;
 }
 
+async function sourcesPage() {
+  const sources = await get(`${api}/${appId}/streaming/sources`);
+  if (sources.length === 0) return `<h2>Sources</h2><p id="no-sources">No direct source (receivers are on the Receivers page).</p>`;
+  return `<h2>Sources</h2>` + sources.map(s => `<h3>${esc(s.source)} [${s.streamId}]</h3>
+    <p>Batch ${esc(fmtTime(s.batchId))}: ${s.numRecords} records${s.totalLag === undefined ? "" : `, <span class="source-lag">${s.totalLag}</span> left behind`}${s.maxRatePerPartition === undefined ? "" : `, at most ${s.maxRatePerPartition} records/s per partition`}${s.estimatedRate === undefined ? "" : `, backpressure ${s.estimatedRate.toFixed(0)} records/s`}.</p>
+    <table class="source-partitions"><tr><th>Topic</th><th>Partition</th><th>From</th><th>Until</th><th>Records</th><th>Lag</th></tr>
+    ${s.partitions.map(p => `<tr><td>${esc(p.topic)}</td><td>${p.partition}</td><td>${p.fromOffset}</td><td>${p.untilOffset}</td><td>${p.records}</td><td>${p.lag ?? "-"}</td></tr>`).join("")}</table>`).join("");
+}
+
 async function executorsPage() {
   const executors = await get(`${api}/${appId}/executors`);
   const rows = executors.map(e => `<tr><td>${esc(e.id)}</td><td>${e.isActive ? "ACTIVE" : "DEAD"}</td><td>${e.totalCores}</td>
@@ -148,6 +157,7 @@ async function render() {
       : hash.startsWith("#/environment") ? await environmentPage()
       : hash.startsWith("#/checkpoints") ? await checkpointsPage()
       : hash.startsWith("#/executors") ? await executorsPage()
+      : hash.startsWith("#/sources") ? await sourcesPage()
       : await streamingPage();
     document.getElementById("page").innerHTML = html;
   } catch (e) {

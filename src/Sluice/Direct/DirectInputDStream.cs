@@ -27,6 +27,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
     private readonly double _minRatePerPartition;
     private PidRateEstimator? _estimator;
     private double? _estimatedRate;
+    private long[]? _plannedLag;
     private bool _planned;
     private bool _started;
 
@@ -117,6 +118,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
     protected internal override Rdd<T>? Compute(Time validTime)
     {
         OffsetRange[] ranges;
+        long[]? lag = null;
         lock (_gate)
         {
             // A batch re-run after a restart reads the ranges it was given the first time.
@@ -124,6 +126,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             {
                 ranges = PlanRanges(validTime);
                 _batches[validTime.Milliseconds] = ranges;
+                lag = _plannedLag;
             }
         }
 
@@ -133,8 +136,24 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             records += range.Count;
         }
 
-        Context.InputInfoTracker.ReportInfo(validTime, new StreamInputInfo(Id, records,
-            new Dictionary<string, object> { ["source"] = _source.Description }, ranges));
+        // For the monitoring: what was left behind in each partition when the batch was planned, and the limits that applied.
+        var metadata = new Dictionary<string, object> { ["source"] = _source.Description };
+        if (lag is not null)
+        {
+            metadata["lag"] = lag;
+        }
+
+        if (_maxRatePerPartition > 0)
+        {
+            metadata["maxRatePerPartition"] = _maxRatePerPartition;
+        }
+
+        if (_estimatedRate is { } rate)
+        {
+            metadata["estimatedRate"] = rate;
+        }
+
+        Context.InputInfoTracker.ReportInfo(validTime, new StreamInputInfo(Id, records, metadata, ranges));
         var readContext = new DirectReadContext(ToString(), validTime.Milliseconds, _options.FailOnDataLoss, Context.InputErrors);
         return new DirectRdd<T>(Context.SluiceContext, _source, ranges, readContext);
     }
@@ -188,13 +207,16 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
 
         var until = RangePlanner.Plan(from, end, Context.BatchDuration.TotalSeconds, _maxRatePerPartition, _estimatedRate, _minRatePerPartition);
         var ranges = new OffsetRange[latest.Count];
+        var lag = new long[latest.Count];
         for (int i = 0; i < latest.Count; i++)
         {
             ranges[i] = new OffsetRange(latest[i].Topic, latest[i].Partition, from[i], until[i]);
+            lag[i] = Math.Max(0, end[i] - until[i]);
             _positions[new SourcePartition(latest[i].Topic, latest[i].Partition)] = until[i];
         }
 
         _planned = true;
+        _plannedLag = lag;
         return ranges;
     }
 

@@ -94,6 +94,9 @@ public class BrowserTests
         Assert.Contains("metadata", await page.TextContentAsync("#checkpoints"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-checkpoints.png"), FullPage = true });
 
+        await page.ClickAsync("#nav-sources");
+        await page.WaitForSelectorAsync("#no-sources", new() { Timeout = 30_000 });
+
         await page.ClickAsync("#nav-executors");
         await page.WaitForSelectorAsync("#executors td.completed-tasks", new() { Timeout = 30_000 });
         Assert.True(long.Parse((await page.TextContentAsync("#executors td.completed-tasks"))!) > 0);
