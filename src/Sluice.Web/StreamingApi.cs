@@ -33,6 +33,8 @@ public static class StreamingApi
             WithApp(applications, appId, a => int.TryParse(streamId, out int id) && a.Receiver(id) is { } r ? Ok(r) : NotFound($"unknown receiver: {streamId}")));
         routes.MapGet("/api/v1/applications/{appId}/executors", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.Executors())));
+        routes.MapGet("/api/v1/applications/{appId}/streaming/watermarks", (string appId) =>
+            WithApp(applications, appId, static a => Ok(a.Watermarks())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/sources", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.Sources())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/checkpoints", (string appId) =>

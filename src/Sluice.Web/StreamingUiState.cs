@@ -28,6 +28,7 @@ public sealed class StreamingUiState : IStreamingListener
     private long _checkpointBytes;
     private ExecutorMetrics? _executor;
     private readonly SortedDictionary<int, (long BatchId, StreamInputInfo Input)> _sources = [];
+    private readonly SortedDictionary<int, (long BatchId, StreamWatermark Watermark)> _watermarks = [];
     private int[] _receiverStreamIds = [];
     private string[][] _properties = [];
     private long _startTime = -1;
@@ -117,6 +118,14 @@ public sealed class StreamingUiState : IStreamingListener
     {
         lock (_gate)
         {
+            foreach (var w in batch.Watermarks)
+            {
+                if (!_watermarks.TryGetValue(w.StreamId, out var seen) || seen.BatchId <= batch.BatchTime.Milliseconds)
+                {
+                    _watermarks[w.StreamId] = (batch.BatchTime.Milliseconds, w);
+                }
+            }
+
             foreach (var input in batch.StreamIdToInputInfo.Values)
             {
                 if (input.OffsetRanges is not null &&
@@ -219,6 +228,16 @@ public sealed class StreamingUiState : IStreamingListener
         {
             _executor = metrics;
             _lastUpdated = Math.Max(_lastUpdated, metrics.Time);
+        }
+    }
+
+    /// <summary>Sluice's <c>/streaming/watermarks</c>: every event-time stream's watermark as of its newest generated batch.</summary>
+    public IReadOnlyList<WatermarkInfo> Watermarks()
+    {
+        lock (_gate)
+        {
+            return [.. _watermarks.Select(static kv => new WatermarkInfo(
+                kv.Key, kv.Value.Watermark.Stream, kv.Value.BatchId, SparkDates.Format(kv.Value.BatchId), kv.Value.Watermark.Watermark, kv.Value.Watermark.Partitions))];
         }
     }
 

@@ -108,10 +108,19 @@ async function checkpointsPage() {
     <table id="checkpoints"><tr><th>Batch</th><th>Kind</th><th>Stream</th><th>Started</th><th>Duration</th><th>Size</th><th>Status</th><th>Failure</th></tr>${rows}</table>`;
 }
 
+const wmTime = v => v === undefined || v === null ? "-" : v >= 9e18 ? "end of input" : fmtTime(v);
+
+function watermarkTables(marks) {
+  if (marks.length === 0) return "";
+  return `<h2>Event-time watermarks</h2>` + marks.map(m => `<h3>${esc(m.stream)} [${m.streamId}]: <span class="watermark">${esc(wmTime(m.watermark))}</span></h3>
+    <table class="watermark-partitions"><tr><th>Partition</th><th>Largest event time</th><th>Watermark</th><th>Idle</th><th>Last records in batch</th></tr>
+    ${m.partitions.map(p => `<tr><td>${esc(p.partition)}</td><td>${esc(wmTime(p.maxEventTimeMs))}</td><td>${esc(wmTime(p.watermark))}</td><td>${p.idle ? "idle" : ""}</td><td>${esc(fmtTime(p.lastRecordBatchMs))}</td></tr>`).join("")}</table>`).join("");
+}
+
 async function sourcesPage() {
-  const sources = await get(`${api}/${appId}/streaming/sources`);
-  if (sources.length === 0) return `<h2>Sources</h2><p id="no-sources">No direct source (receivers are on the Receivers page).</p>`;
-  return `<h2>Sources</h2>` + sources.map(s => `<h3>${esc(s.source)} [${s.streamId}]</h3>
+  const [sources, marks] = await Promise.all([get(`${api}/${appId}/streaming/sources`), get(`${api}/${appId}/streaming/watermarks`)]);
+  if (sources.length === 0) return `<h2>Sources</h2><p id="no-sources">No direct source (receivers are on the Receivers page).</p>` + watermarkTables(marks);
+  return watermarkTables(marks) + `<h2>Sources</h2>` + sources.map(s => `<h3>${esc(s.source)} [${s.streamId}]</h3>
     <p>Batch ${esc(fmtTime(s.batchId))}: ${s.numRecords} records${s.totalLag === undefined ? "" : `, <span class="source-lag">${s.totalLag}</span> left behind`}${s.maxRatePerPartition === undefined ? "" : `, at most ${s.maxRatePerPartition} records/s per partition`}${s.estimatedRate === undefined ? "" : `, backpressure ${s.estimatedRate.toFixed(0)} records/s`}.</p>
     <table class="source-partitions"><tr><th>Topic</th><th>Partition</th><th>From</th><th>Until</th><th>Records</th><th>Lag</th></tr>
     ${s.partitions.map(p => `<tr><td>${esc(p.topic)}</td><td>${p.partition}</td><td>${p.fromOffset}</td><td>${p.untilOffset}</td><td>${p.records}</td><td>${p.lag ?? "-"}</td></tr>`).join("")}</table>`).join("");
