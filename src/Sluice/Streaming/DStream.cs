@@ -425,7 +425,17 @@ public abstract class DStream<T> : DStreamBase
     public void Print(int num = 10) => ForeachRDD((rdd, time) => PrintBatch(rdd, time, num), "Print");
 
     /// <summary>Writes every batch as directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c>, made visible atomically; a re-run of the same batch keeps the first output.</summary>
-    public void SaveAsTextFiles(string prefix, string suffix = "")
+    public void SaveAsTextFiles(string prefix, string suffix = "") =>
+        SaveBatches(prefix, suffix, "SaveAsTextFiles", static (rdd, path) => TextFileWriter.Save(rdd, path, TextFileWriter.ExistingPolicy.KeepExisting));
+
+    /// <summary>
+    /// Writes every batch as an object-file directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c> (see <see cref="Rdd{T}.SaveAsObjectFile"/>),
+    /// made visible atomically; a re-run of the same batch keeps the first output.
+    /// </summary>
+    public void SaveAsObjectFiles(string prefix, string suffix = "") =>
+        SaveBatches(prefix, suffix, "SaveAsObjectFiles", static (rdd, path) => ObjectFile.Save(rdd, path, TextFileWriter.ExistingPolicy.KeepExisting));
+
+    private void SaveBatches(string prefix, string suffix, string name, Action<Rdd<T>, string> save)
     {
         // Before the first write of this run: what a killed earlier run left half-written goes, nothing of this run's.
         var firstWrite = new object();
@@ -441,31 +451,8 @@ public abstract class DStream<T> : DStreamBase
                 }
             }
 
-            TextFileWriter.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
-        }, "SaveAsTextFiles");
-    }
-
-    /// <summary>
-    /// Writes every batch as an object-file directory <c>prefix-&lt;batchTimeMs&gt;[.suffix]</c> (see <see cref="Rdd{T}.SaveAsObjectFile"/>),
-    /// made visible atomically; a re-run of the same batch keeps the first output.
-    /// </summary>
-    public void SaveAsObjectFiles(string prefix, string suffix = "")
-    {
-        var firstWrite = new object();
-        bool cleaned = false;
-        ForeachRDD((rdd, time) =>
-        {
-            lock (firstWrite)
-            {
-                if (!cleaned)
-                {
-                    TextFileWriter.RemoveStaleTemporaries(prefix);
-                    cleaned = true;
-                }
-            }
-
-            ObjectFile.Save(rdd, BatchFileName(prefix, suffix, time), TextFileWriter.ExistingPolicy.KeepExisting);
-        }, "SaveAsObjectFiles");
+            save(rdd, BatchFileName(prefix, suffix, time));
+        }, name);
     }
 
     /// <summary>The directory name SaveAsTextFiles uses for a batch.</summary>

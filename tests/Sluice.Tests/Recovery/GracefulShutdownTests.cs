@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Sluice.Tests.Sources;
@@ -14,9 +12,6 @@ namespace Sluice.Tests.Recovery;
 [Collection(ChildProcessCollection.Name)]
 public sealed partial class GracefulShutdownTests
 {
-    [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
-    private static extern int SendSignal(int pid, int signal);
-
     [Fact(Timeout = 120_000)]
     public async Task SigtermProcessesEveryReceivedRecordBeforeExiting()
     {
@@ -28,45 +23,21 @@ public sealed partial class GracefulShutdownTests
         string[] lines = ["to be or not to be", "that is the question", "to be"];
         using var server = new TestLineServer();
         server.Next(s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
+        using var child = ChildProcess.Start(
             Path.Combine(AppContext.BaseDirectory, "Sluice.Cli.dll"), "run-example", "NetworkWordCount", "127.0.0.1", server.Port.ToString(),
-            "--batch-interval", "60s", "--master", "local[2]", "--conf", "sluice.streaming.stopGracefullyOnShutdown=true", "--conf", "sluice.log.level=info", "--conf", "sluice.ui.port=0",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
+            "--batch-interval", "60s", "--master", "local[2]", "--conf", "sluice.streaming.stopGracefullyOnShutdown=true", "--conf", "sluice.log.level=info", "--conf", "sluice.ui.port=0");
 
-        using var child = Process.Start(start)!;
-        var output = new StringBuilder();
-        var errors = new StringBuilder();
-        child.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        child.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
-        try
-        {
-            // The server closes the connection after the last line: once the receiver reports that, it has read them all.
-            string Logs() { lock (output) { lock (errors) { return output + "\n" + errors; } } }
-            SocketTextStreamTests.WaitUntil(() => Logs().Contains("closed by the server") || child.HasExited, "the receiver to read every line");
-            Assert.False(child.HasExited, Logs());
-            Assert.Equal(0, SendSignal(child.Id, 15));
-            Assert.True(child.WaitForExit(60_000), "the child did not exit after SIGTERM");
-            child.WaitForExit();
-            Assert.Equal(0, child.ExitCode);
+        // The server closes the connection after the last line: once the receiver reports that, it has read them all.
+        SocketTextStreamTests.WaitUntil(() => child.Logs.Contains("closed by the server") || child.Process.HasExited, "the receiver to read every line");
+        Assert.False(child.Process.HasExited, child.Logs);
+        child.Signal(15);
+        Assert.True(child.Process.WaitForExit(60_000), "the child did not exit after SIGTERM");
+        child.Process.WaitForExit();
+        Assert.Equal(0, child.Process.ExitCode);
 
-            var expected = lines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
-            var printed = PrintedPair().Matches(output.ToString()).GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Sum(m => long.Parse(m.Groups[2].Value)));
-            Assert.Equal(expected.OrderBy(kv => kv.Key), printed.OrderBy(kv => kv.Key));
-        }
-        finally
-        {
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true);
-            }
-        }
+        var expected = lines.SelectMany(l => l.Split(' ')).GroupBy(w => w).ToDictionary(g => g.Key, g => (long)g.Count());
+        var printed = PrintedPair().Matches(child.Output).GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Sum(m => long.Parse(m.Groups[2].Value)));
+        Assert.Equal(expected.OrderBy(kv => kv.Key), printed.OrderBy(kv => kv.Key));
     }
 
     [GeneratedRegex(@"^\((\w+),(\d+)\)$", RegexOptions.Multiline)]
