@@ -11,9 +11,19 @@ public sealed class KafkaLogsToClickHouseTests : IDisposable
 
     private ClickHouseServer Server => _server!;
 
-    private List<string> Committed(string topic) =>
-        [.. Server.Client.Execute($"SELECT concat(formatDateTime(minute, '%Y-%m-%d %H:%M', 'UTC'), ' ', level, ' ', toString(c)) FROM ({KafkaLogsToClickHouse.CommittedCountsQuery(topic).Replace("sum(count)", "sum(count) AS c", StringComparison.Ordinal)}) FORMAT TabSeparated")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+    private List<string> Committed(string topic)
+    {
+        try
+        {
+            return [.. Server.Client.Execute($"SELECT concat(formatDateTime(minute, '%Y-%m-%d %H:%M', 'UTC'), ' ', level, ' ', toString(c)) FROM ({KafkaLogsToClickHouse.CommittedCountsQuery(topic).Replace("sum(count)", "sum(count) AS c", StringComparison.Ordinal)}) FORMAT TabSeparated")
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+        }
+        catch (Sluice.ClickHouse.ClickHouseException e) when (e.Code == 60)
+        {
+            // UNKNOWN_TABLE: the sink creates its commit table before its first batch.
+            return [];
+        }
+    }
 
     [ClickHouseFact(Timeout = 240_000)]
     public async Task CountsEveryLineOnceAcrossARestart()
