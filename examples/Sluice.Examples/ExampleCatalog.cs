@@ -29,6 +29,10 @@ public static class ExampleCatalog
             "word count over a user-defined receiver that reads lines from a TCP server", 2, CustomReceiverExample.Run),
         new("DirectKafkaWordCount", "DirectKafkaWordCount <brokers> <groupId> <topics>",
             "counts words in the values of Kafka topics (comma-separated) every 2 s with the direct stream (try it with 'sluice kafka-mock')", 3, DirectKafkaWordCount.Run),
+        new("KafkaLogsToPostgres", "KafkaLogsToPostgres <brokers> <topic> <postgres-connection-string> [checkpoint-directory]",
+            "log lines from Kafka counted per minute and level, added exactly once to PostgreSQL's kafka_log_counts; restarts from the positions stored there", 3, KafkaLogsToPostgres.Run),
+        new("KafkaLogsToClickHouse", "KafkaLogsToClickHouse <brokers> <topic> <clickhouse-http-url> [checkpoint-directory]",
+            "log lines from Kafka counted per minute and level, each batch written once to ClickHouse's kafka_log_counts", 3, KafkaLogsToClickHouse.Run),
     ];
 
     /// <summary>Finds an example by name, ignoring case.</summary>

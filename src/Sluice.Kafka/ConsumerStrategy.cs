@@ -117,6 +117,24 @@ public static class ConsumerStrategies
         return new SubscribeStrategy<TKey, TValue>(list, kafkaParams, offsets, keyDeserializer, valueDeserializer);
     }
 
+    /// <summary>
+    /// As <see cref="Subscribe{TKey, TValue}(IEnumerable{string}, IDictionary{string, string}, IDictionary{TopicPartition, long}?, IDeserializer{TKey}?, IDeserializer{TValue}?)"/>,
+    /// starting at positions kept with the data, keyed by (topic, partition): what <c>PostgresOffsetStore.ReadOffsets</c>
+    /// returns (Spark's "store offsets in your own data store"). Partitions it lacks start as the other overload says.
+    /// </summary>
+    public static ConsumerStrategy<TKey, TValue> Subscribe<TKey, TValue>(IEnumerable<string> topics, IDictionary<string, string> kafkaParams,
+        IReadOnlyDictionary<(string Topic, int Partition), long> storedOffsets, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null)
+    {
+        ArgumentNullException.ThrowIfNull(storedOffsets);
+        var offsets = new Dictionary<TopicPartition, long>(storedOffsets.Count);
+        foreach (var ((topic, partition), offset) in storedOffsets)
+        {
+            offsets[new TopicPartition(topic, partition)] = offset;
+        }
+
+        return Subscribe(topics, kafkaParams, offsets, keyDeserializer, valueDeserializer);
+    }
+
     /// <summary>Every partition of the topics matching <paramref name="pattern"/>, checked again at every batch.</summary>
     public static ConsumerStrategy<TKey, TValue> SubscribePattern<TKey, TValue>(Regex pattern, IDictionary<string, string> kafkaParams,
         IDictionary<TopicPartition, long>? offsets = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
