@@ -49,7 +49,7 @@ public sealed partial class SubmitTests
         SocketTextStreamTests.WaitUntil(() => child.Logs.Contains("closed by the server") || child.Process.HasExited, "the receiver to read every line");
         Assert.False(child.Process.HasExited, child.Logs);
         child.Signal(15);
-        Assert.True(child.Process.WaitForExit(60_000), "sluice did not exit after SIGTERM");
+        Assert.True(child.Process.WaitForExit(60_000), "sluice did not exit after SIGTERM:\n" + child.Logs);
         child.Process.WaitForExit();
         Assert.True(child.Process.ExitCode == 0, child.Logs);
 

@@ -31,7 +31,7 @@ public sealed partial class GracefulShutdownTests
         SocketTextStreamTests.WaitUntil(() => child.Logs.Contains("closed by the server") || child.Process.HasExited, "the receiver to read every line");
         Assert.False(child.Process.HasExited, child.Logs);
         child.Signal(15);
-        Assert.True(child.Process.WaitForExit(60_000), "the child did not exit after SIGTERM");
+        Assert.True(child.Process.WaitForExit(60_000), "the child did not exit after SIGTERM:\n" + child.Logs);
         child.Process.WaitForExit();
         Assert.Equal(0, child.Process.ExitCode);
 
