@@ -134,9 +134,9 @@ public static class PairRddFunctions
     public static Rdd<(TKey Key, TResult Value)> MapValues<TKey, TValue, TResult>(this Rdd<(TKey, TValue)> rdd, Func<TValue, TResult> f) =>
         new MappedRdd<(TKey, TValue), (TKey, TResult)>(rdd, kv => (kv.Item1, f(kv.Item2)), preservesPartitioning: true);
 
-    /// <summary>Replaces each value by zero or more values, keeping the key.</summary>
+    /// <summary>Replaces each value by zero or more values, keeping the key and the partitioning.</summary>
     public static Rdd<(TKey Key, TResult Value)> FlatMapValues<TKey, TValue, TResult>(this Rdd<(TKey, TValue)> rdd, Func<TValue, IEnumerable<TResult>> f) =>
-        rdd.FlatMap(kv => f(kv.Item2).Select(v => (kv.Item1, v)));
+        new FlatMappedRdd<(TKey, TValue), TResult, (TKey, TResult), FlatMapValuesShape<TKey, TValue, TResult>>(rdd, new(f), preservesPartitioning: true);
 
     /// <summary>The keys.</summary>
     public static Rdd<TKey> Keys<TKey, TValue>(this Rdd<(TKey, TValue)> rdd) => rdd.Map(static kv => kv.Item1);

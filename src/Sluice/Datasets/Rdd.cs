@@ -126,7 +126,8 @@ public abstract class Rdd<T> : RddBase
     public Rdd<TResult> Map<TResult>(Func<T, TResult> f) => new MappedRdd<T, TResult>(this, f);
 
     /// <summary>Replaces every record with the records <paramref name="f"/> returns.</summary>
-    public Rdd<TResult> FlatMap<TResult>(Func<T, IEnumerable<TResult>> f) => new FlatMappedRdd<T, TResult>(this, f);
+    public Rdd<TResult> FlatMap<TResult>(Func<T, IEnumerable<TResult>> f) =>
+        new FlatMappedRdd<T, TResult, TResult, FlatMapShape<T, TResult>>(this, new(f));
 
     /// <summary>Keeps the records for which <paramref name="predicate"/> is true.</summary>
     public Rdd<T> Filter(Func<T, bool> predicate) => new FilteredRdd<T>(this, predicate);

@@ -220,6 +220,37 @@ public sealed class NarrowOperatorTests : DatasetTest
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(8)]
+    public void FlatMapValuesKeepsKeysAndPartitioner(int partitions)
+    {
+        foreach (var (name, data) in Inputs.Ints)
+        {
+            var pairs = Inputs.Pairs(data);
+            var rdd = Sc.Parallelize(pairs, partitions);
+
+            // Arrays and lazy sequences take different paths through the loop.
+            Expect.SameSequence(
+                pairs.SelectMany(kv => new[] { kv.Item2, -kv.Item2 }.Select(v => (kv.Item1, v))),
+                rdd.FlatMapValues(v => new[] { v, -v }).Collect(),
+                $"{name}/{partitions} arrays");
+            Expect.SameSequence(
+                pairs.SelectMany(kv => Enumerable.Range(0, Math.Abs(kv.Item2) % 4).Select(i => (kv.Item1, i))),
+                rdd.FlatMapValues(v => Enumerable.Range(0, Math.Abs(v) % 4)).Collect(),
+                $"{name}/{partitions} sequences");
+
+            var reduced = rdd.ReduceByKey((a, b) => a + b, partitions);
+            var expanded = reduced.FlatMapValues(v => new[] { v, v });
+            Assert.Equal(reduced.Partitioner, expanded.Partitioner);
+            Expect.SameMultiset(
+                pairs.GroupBy(kv => kv.Item1).SelectMany(g => new[] { (g.Key, g.Sum(kv => kv.Item2)), (g.Key, g.Sum(kv => kv.Item2)) }),
+                expanded.Collect(),
+                $"{name}/{partitions} after reduce");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(8)]
     public void QuerySyntaxMatchesLinq(int partitions)
     {
         foreach (var (name, data) in Inputs.Ints)

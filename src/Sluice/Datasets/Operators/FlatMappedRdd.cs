@@ -2,16 +2,23 @@ using Sluice.Scheduling;
 
 namespace Sluice.Datasets.Operators;
 
-/// <summary>Replaces every record with zero or more records; fused with its parent's loop.</summary>
-internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerable<TResult>> flatMap)
+/// <summary>
+/// Replaces every record with zero or more records; fused with its parent's loop. The shape says how each produced
+/// item becomes an output record (itself for FlatMap, paired with the record's key for FlatMapValues): a struct, so the
+/// loop is compiled per shape with no extra delegate call or enumerator per record.
+/// </summary>
+internal sealed class FlatMappedRdd<T, TItem, TResult, TShape>(Rdd<T> parent, TShape shape, bool preservesPartitioning = false)
     : NarrowRdd<T, TResult>(parent)
+    where TShape : struct, IFlatMapShape<T, TItem, TResult>
 {
+    public override Partitioner? Partitioner => preservesPartitioning ? Parent.Partitioner : null;
+
     /// <summary>Where records the function throws on go instead of failing the task; null to fail it.</summary>
     internal BatchRecordErrors? DeadLetters { get; init; }
 
     internal override void Compute(int partition, TaskContext task, IChunkSink<TResult> sink)
     {
-        var flatMapping = new Sink(this, flatMap, sink);
+        var flatMapping = new Sink(this, shape, sink);
         Parent.Iterate(partition, task, flatMapping);
         if (flatMapping.Errors is { } errors)
         {
@@ -19,7 +26,7 @@ internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerab
         }
     }
 
-    private sealed class Sink(FlatMappedRdd<T, TResult> owner, Func<T, IEnumerable<TResult>> flatMap, IChunkSink<TResult> next) : IChunkSink<T>
+    private sealed class Sink(FlatMappedRdd<T, TItem, TResult, TShape> owner, TShape shape, IChunkSink<TResult> next) : IChunkSink<T>
     {
         private readonly TResult[] _buffer = new TResult[Chunks.Size];
 
@@ -43,10 +50,11 @@ internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerab
                     for (; i < chunk.Length; i++)
                     {
                         recordStart = n;
-                        var produced = flatMap(chunk[i]);
+                        var record = chunk[i];
+                        var produced = shape.Expand(record);
 
                         // Arrays (string.Split, for one) are copied without an enumerator.
-                        if (produced is TResult[] array)
+                        if (produced is TItem[] array)
                         {
                             for (int j = 0; j < array.Length; j++)
                             {
@@ -59,7 +67,7 @@ internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerab
                                     recordStart = -1;
                                 }
 
-                                output[n++] = array[j];
+                                output[n++] = shape.Combine(record, array[j]);
                             }
 
                             continue;
@@ -76,7 +84,7 @@ internal sealed class FlatMappedRdd<T, TResult>(Rdd<T> parent, Func<T, IEnumerab
                                 recordStart = -1;
                             }
 
-                            output[n++] = item;
+                            output[n++] = shape.Combine(record, item);
                         }
                     }
 

@@ -7,7 +7,7 @@ namespace Sluice.Streaming.Operators;
 internal sealed class FlatMappedDStream<T, TResult>(DStream<T> parent, Func<T, IEnumerable<TResult>> f) : RecordFunctionDStream<T, TResult>(parent)
 {
     protected internal override Rdd<TResult>? Compute(Time validTime) =>
-        Parent.GetOrCompute(validTime) is { } rdd ? new FlatMappedRdd<T, TResult>(rdd, f) { DeadLetters = DeadLettersOf(validTime) } : null;
+        Parent.GetOrCompute(validTime) is { } rdd ? new FlatMappedRdd<T, TResult, TResult, FlatMapShape<T, TResult>>(rdd, new(f)) { DeadLetters = DeadLettersOf(validTime) } : null;
 
     protected override Exception? Probe(T record)
     {
