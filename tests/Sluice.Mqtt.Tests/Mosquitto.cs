@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Sluice.Mqtt.Tests;
+
+/// <summary>
+/// A throw-away mosquitto broker on 127.0.0.1 on a free port (in-memory sessions), started by the test and killed at
+/// the end; <see cref="Stop"/> and <see cref="Start"/> take it away and bring it back on the same port.
+/// </summary>
+public sealed class Mosquitto : IDisposable
+{
+    private readonly string _root;
+    private readonly string _config;
+    private Process? _process;
+
+    /// <summary>Why mosquitto cannot be started here, or null when it can.</summary>
+    public static string? Missing { get; } = File.Exists("/usr/sbin/mosquitto") ? null : "mosquitto is not installed (apt-get install mosquitto); the MQTT tests need it";
+
+    public Mosquitto()
+    {
+        if (Missing is { } missing)
+        {
+            throw new InvalidOperationException(missing);
+        }
+
+        _root = Directory.CreateTempSubdirectory("sluice-mqtt-").FullName;
+
+        // Started as root, mosquitto drops to its own user, which must be able to read its configuration.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+        Port = FreePort();
+        _config = Path.Combine(_root, "mosquitto.conf");
+        File.WriteAllText(_config, $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nmax_queued_messages 100000\n");
+        Start();
+    }
+
+    public int Port { get; }
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("/usr/sbin/mosquitto") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(_config);
+        _process = Process.Start(info)!;
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(20) && !_process.HasExited)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
+    /// <summary>Kills the broker (its in-memory sessions go with it).</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill();
+            p.WaitForExit(10_000);
+        }
+
+        _process = null;
+    }
+
+    public async Task<IMqttClient> Connect(string clientId)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Port).WithClientId(clientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).Build());
+        return client;
+    }
+
+    public static async Task Publish(IMqttClient client, string topic, string text)
+    {
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(text)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.True((int)result.ReasonCode < 0x80, $"publish refused: {result.ReasonCode}");
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A fact that needs mosquitto; skipped, saying what is missing, when it is not installed.</summary>
+public sealed class MosquittoFactAttribute : FactAttribute
+{
+    public MosquittoFactAttribute()
+    {
+        if (Mosquitto.Missing is { } missing)
+        {
+            Skip = missing;
+        }
+    }
+}
