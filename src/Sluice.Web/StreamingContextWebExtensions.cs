@@ -20,7 +20,7 @@ public static class StreamingContextWebExtensions
         }
 
         var application = UiApplication.For(context);
-        var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
+        var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000), conf.GetInt(ConfigKeys.UiRetainedJobs, 1000));
         state.SetConfiguration(conf.GetAll());
         var metrics = new StreamingMetrics(state);
         var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app =>

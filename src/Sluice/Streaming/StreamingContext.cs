@@ -67,6 +67,27 @@ public sealed class StreamingContext : IDisposable
         JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
         JobScheduler.BatchCompleted += _ => InputErrors.EndBatch();
         JobScheduler.BatchCompleted += _ => ListenerBus.Post(l => l.OnExecutorMetricsUpdate(ExecutorMetrics()));
+        JobScheduler.BatchCompleted += PostStateInfo;
+        sluiceContext.JobListener = new ListenerBusJobListener(ListenerBus);
+    }
+
+    // Once per batch, from the state structures (never per record): what every stateful operator holds now.
+    private void PostStateInfo(Time time)
+    {
+        List<StateOperatorInfo>? operators = null;
+        foreach (var stream in Graph.Streams)
+        {
+            if (stream.StateAt(time) is { } info)
+            {
+                (operators ??= []).Add(info);
+            }
+        }
+
+        if (operators is not null)
+        {
+            var state = new StateInfo(time, operators);
+            ListenerBus.Post(l => l.OnStateUpdate(state));
+        }
     }
 
     /// <summary>The batch-job context underneath.</summary>
