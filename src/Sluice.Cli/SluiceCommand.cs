@@ -297,11 +297,20 @@ public static class SluiceCommand
     private static int Submit(string target, string[] appArgs, SluiceConf conf, TextWriter error, CancellationToken stop)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        WebAttachment? web = null;
         if (target.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(target))
             {
                 throw new FileNotFoundException($"application {target} does not exist");
+            }
+
+            web = WebAttachment.Prepare(target, conf, error);
+            if (web?.RuntimeConfig is { } runtimeConfig)
+            {
+                start.ArgumentList.Add("exec");
+                start.ArgumentList.Add("--runtimeconfig");
+                start.ArgumentList.Add(runtimeConfig);
             }
 
             start.ArgumentList.Add(target);
@@ -329,6 +338,7 @@ public static class SluiceCommand
             start.Environment["SLUICE_" + key["sluice.".Length..].Replace('.', '_').ToUpperInvariant()] = value;
         }
 
+        using var attached = web;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         using var forwarding = SignalForwarding.To(process, error);
         using var cancel = stop.Register(() => forwarding.Forward(SignalForwarding.Sigterm));

@@ -37,6 +37,18 @@ public static class StreamingApi
             WithApp(applications, appId, static a => Ok(a.Watermarks())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/sources", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.Sources())));
+        routes.MapGet("/api/v1/applications/{appId}/streaming/state", (string appId) =>
+            WithApp(applications, appId, static a => Ok(a.State())));
+        routes.MapGet("/api/v1/applications/{appId}/jobs", (string appId, string? status, string? batchId) =>
+            WithApp(applications, appId, a => batchId is not null && !long.TryParse(batchId, out _)
+                ? Results.Text($"batchId must be a batch time in milliseconds: {batchId}\n", statusCode: StatusCodes.Status400BadRequest)
+                : Ok(a.Jobs(batchId is null ? null : long.Parse(batchId, System.Globalization.CultureInfo.InvariantCulture), status))));
+        routes.MapGet("/api/v1/applications/{appId}/jobs/{jobId}", (string appId, string jobId) =>
+            WithApp(applications, appId, a => int.TryParse(jobId, out int id) && a.Job(id) is { } j ? Ok(j) : NotFound($"unknown job: {jobId}")));
+        routes.MapGet("/api/v1/applications/{appId}/stages", (string appId, string? status) =>
+            WithApp(applications, appId, a => Ok(a.Stages(status))));
+        routes.MapGet("/api/v1/applications/{appId}/stages/{stageId}", (string appId, string stageId) =>
+            WithApp(applications, appId, a => int.TryParse(stageId, out int id) && a.Stage(id) is { } s ? Ok(s) : NotFound($"unknown stage: {stageId}")));
         routes.MapGet("/api/v1/applications/{appId}/streaming/checkpoints", (string appId) =>
             WithApp(applications, appId, static a => Ok(a.Checkpoints())));
         routes.MapGet("/api/v1/applications/{appId}/streaming/batches", (string appId, string? status) =>

@@ -6,10 +6,14 @@ namespace Sluice.Web;
 /// <summary>Turns the web UI on for a context.</summary>
 public static class StreamingContextWebExtensions
 {
+    // One UI and one event log per context, whoever asks first (the application, or the plugin sluice submit passes).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StreamingContext, SluiceWebUi> Uis = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StreamingContext, string> EventLogs = new();
+
     /// <summary>
     /// Starts the UI and REST API for <paramref name="context"/> on <c>sluice.ui.host</c>:<c>sluice.ui.port</c> (the next free port on a
     /// conflict) and prints <c>Sluice UI at URL</c> to <paramref name="output"/> (standard error by default); it stops with the context.
-    /// Returns null when <c>sluice.ui.enabled</c> is false.
+    /// Returns null when <c>sluice.ui.enabled</c> is false; a second call returns the UI the first one started.
     /// </summary>
     public static SluiceWebUi? UseWebUi(this StreamingContext context, TextWriter? output = null)
     {
@@ -19,8 +23,24 @@ public static class StreamingContextWebExtensions
             return null;
         }
 
+        lock (Uis)
+        {
+            if (Uis.TryGetValue(context, out var existing))
+            {
+                return existing;
+            }
+
+            var ui = StartWebUi(context, output);
+            Uis.Add(context, ui);
+            return ui;
+        }
+    }
+
+    private static SluiceWebUi StartWebUi(StreamingContext context, TextWriter? output)
+    {
+        var conf = context.Conf;
         var application = UiApplication.For(context);
-        var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000));
+        var state = new StreamingUiState(application, conf.GetInt(ConfigKeys.UiRetainedBatches, 1000), conf.GetInt(ConfigKeys.UiRetainedJobs, 1000));
         state.SetConfiguration(conf.GetAll());
         var metrics = new StreamingMetrics(state);
         var server = WebUi.Start(conf.Get(ConfigKeys.UiHost, "127.0.0.1"), conf.GetInt(ConfigKeys.UiPort, 4040), app =>
@@ -37,7 +57,8 @@ public static class StreamingContextWebExtensions
 
     /// <summary>
     /// Writes every listener event of <paramref name="context"/> to a JSON-lines event log under <c>sluice.eventLog.dir</c> for the
-    /// history server; returns the application's log directory, or null when <c>sluice.eventLog.enabled</c> is false.
+    /// history server; returns the application's log directory, or null when <c>sluice.eventLog.enabled</c> is false. A second call
+    /// returns the directory of the first.
     /// </summary>
     public static string? UseEventLog(this StreamingContext context)
     {
@@ -47,6 +68,22 @@ public static class StreamingContextWebExtensions
             return null;
         }
 
+        lock (EventLogs)
+        {
+            if (EventLogs.TryGetValue(context, out var existing))
+            {
+                return existing;
+            }
+
+            string directory = StartEventLog(context);
+            EventLogs.Add(context, directory);
+            return directory;
+        }
+    }
+
+    private static string StartEventLog(StreamingContext context)
+    {
+        var conf = context.Conf;
         string root = conf.Get(ConfigKeys.EventLogDir) ?? Path.Combine(Path.GetTempPath(), "sluice-events");
         var writer = new History.EventLogWriter(root, UiApplication.For(context), conf.GetBytes(ConfigKeys.EventLogMaxFileSize, 128L << 20));
         context.AddStreamingListener(writer);

@@ -48,6 +48,8 @@ public sealed class StreamingMetrics
     private readonly Gauge _gcPause;
     private readonly Gauge _gcCollections;
     private readonly Gauge _heap;
+    private readonly Gauge _stateKeys;
+    private readonly Gauge _stateMemory;
 
     /// <summary>Registers the metrics of <paramref name="state"/> in a new registry.</summary>
     public StreamingMetrics(StreamingUiState state)
@@ -90,6 +92,8 @@ public sealed class StreamingMetrics
         _gcPause = f.CreateGauge("sluice_streaming_gc_pause_seconds_total", "Time the process has spent paused for garbage collection.", AppLabel);
         _gcCollections = f.CreateGauge("sluice_streaming_gc_collections_total", "Garbage collections since the process started.", AppLabel);
         _heap = f.CreateGauge("sluice_streaming_heap_size_bytes", "Bytes in use on the managed heap.", AppLabel);
+        _stateKeys = f.CreateGauge("sluice_streaming_state_keys", "Keys a stateful operator holds after its newest completed batch.", StreamLabels);
+        _stateMemory = f.CreateGauge("sluice_streaming_state_memory_bytes", "Estimated memory of a stateful operator's state after its newest completed batch.", StreamLabels);
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -154,6 +158,13 @@ public sealed class StreamingMetrics
             {
                 _sourceLag.WithLabels(_app, source.StreamId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(lag);
             }
+        }
+
+        foreach (var state in _state.State())
+        {
+            string stream = state.StreamId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _stateKeys.WithLabels(_app, stream).Set(state.NumKeys);
+            _stateMemory.WithLabels(_app, stream).Set(state.MemoryBytes);
         }
 
         _gcPause.WithLabels(_app).Set(GC.GetTotalPauseDuration().TotalSeconds);

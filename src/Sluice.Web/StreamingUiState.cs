@@ -15,6 +15,10 @@ public sealed class StreamingUiState : IStreamingListener
 {
     private readonly object _gate = new();
     private readonly int _retainedBatches;
+    private readonly int _retainedJobs;
+    private readonly SortedDictionary<int, JobInfo> _jobs = [];
+    private readonly SortedDictionary<int, (long BatchId, StateOperatorInfo Operator)> _state = [];
+    private readonly Dictionary<string, MonitoringCheckpoint> _lastDataCheckpoints = [];
     private readonly SortedDictionary<long, BatchRecord> _waiting = [];
     private readonly SortedDictionary<long, BatchRecord> _running = [];
     private readonly Queue<BatchRecord> _completed = new();
@@ -39,15 +43,22 @@ public sealed class StreamingUiState : IStreamingListener
     private long _totalProcessedRecords;
 
     /// <summary>Creates an empty state for <paramref name="application"/>.</summary>
-    public StreamingUiState(UiApplication application, int retainedBatches)
+    /// <remarks>At most <paramref name="retainedJobs"/> jobs (<c>sluice.ui.retainedJobs</c>) are kept, the newest.</remarks>
+    public StreamingUiState(UiApplication application, int retainedBatches, int retainedJobs = 1000)
     {
         if (retainedBatches <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(retainedBatches), retainedBatches, "sluice.ui.retainedBatches must be greater than zero");
         }
 
+        if (retainedJobs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retainedJobs), retainedJobs, "sluice.ui.retainedJobs must be greater than zero");
+        }
+
         Application = application;
         _retainedBatches = retainedBatches;
+        _retainedJobs = retainedJobs;
     }
 
     /// <summary>The application this state describes.</summary>
@@ -165,8 +176,13 @@ public sealed class StreamingUiState : IStreamingListener
         {
             long id = batch.BatchTime.Milliseconds;
             _waiting.Remove(id);
-            _running.Remove(id);
-            _completed.Enqueue(new BatchRecord(batch));
+            var record = new BatchRecord(batch);
+            if (_running.Remove(id, out var running))
+            {
+                record.JobIds = running.JobIds;
+            }
+
+            _completed.Enqueue(record);
             while (_completed.Count > _retainedBatches)
             {
                 _completed.Dequeue();
@@ -207,6 +223,11 @@ public sealed class StreamingUiState : IStreamingListener
 
             if (checkpoint.FailureReason is null)
             {
+                if (checkpoint is { Kind: MonitoringCheckpoint.Data, Stream: { } stream })
+                {
+                    _lastDataCheckpoints[stream] = checkpoint;
+                }
+
                 _completedCheckpoints++;
                 _checkpointBytes += checkpoint.SizeBytes;
                 _latestCompletedCheckpoint = checkpoint;
@@ -230,6 +251,161 @@ public sealed class StreamingUiState : IStreamingListener
             _lastUpdated = Math.Max(_lastUpdated, metrics.Time);
         }
     }
+
+    /// <inheritdoc />
+    public void OnJobStart(JobInfo job) => UpdateJob(job);
+
+    /// <inheritdoc />
+    public void OnJobEnd(JobInfo job) => UpdateJob(job);
+
+    /// <inheritdoc />
+    public void OnStateUpdate(StateInfo state)
+    {
+        lock (_gate)
+        {
+            long batchId = state.BatchTime.Milliseconds;
+            foreach (var op in state.Operators)
+            {
+                if (!_state.TryGetValue(op.StreamId, out var seen) || seen.BatchId <= batchId)
+                {
+                    _state[op.StreamId] = (batchId, op);
+                }
+            }
+        }
+    }
+
+    private void UpdateJob(JobInfo job)
+    {
+        lock (_gate)
+        {
+            bool known = _jobs.ContainsKey(job.JobId);
+            _jobs[job.JobId] = job;
+            while (_jobs.Count > _retainedJobs)
+            {
+                _jobs.Remove(_jobs.Keys.First());
+            }
+
+            if (!known && job.BatchTime is { } batch && job.OutputOpId is { } op && Find(batch) is { } record)
+            {
+                if (!record.JobIds.TryGetValue(op, out var ids))
+                {
+                    record.JobIds[op] = ids = [];
+                }
+
+                ids.Add(job.JobId);
+            }
+
+            _lastUpdated = Math.Max(_lastUpdated, job.CompletionTime ?? job.SubmissionTime);
+        }
+    }
+
+    /// <summary>Spark's <c>/jobs</c>: the retained jobs, newest first, optionally only those of one batch (Sluice's <c>batchId</c> filter) or one status.</summary>
+    public IReadOnlyList<JobData> Jobs(long? batchId = null, string? status = null)
+    {
+        lock (_gate)
+        {
+            return [.. _jobs.Values.Reverse()
+                .Where(j => batchId is null || j.BatchTime == batchId)
+                .Select(JobEntry)
+                .Where(j => status is null || string.Equals(j.Status, status, StringComparison.OrdinalIgnoreCase))];
+        }
+    }
+
+    /// <summary>One retained job, or null.</summary>
+    public JobData? Job(int jobId)
+    {
+        lock (_gate)
+        {
+            return _jobs.TryGetValue(jobId, out var job) ? JobEntry(job) : null;
+        }
+    }
+
+    /// <summary>Spark's <c>/stages</c>: every stage of the retained jobs that have ended, newest first, optionally of one status.</summary>
+    public IReadOnlyList<StageData> Stages(string? status = null)
+    {
+        lock (_gate)
+        {
+            return [.. _jobs.Values.SelectMany(static j => j.Stages.Select(s => StageEntry(j, s)))
+                .Where(s => status is null || string.Equals(s.Status, status, StringComparison.OrdinalIgnoreCase))
+                .OrderByDescending(static s => s.StageId)];
+        }
+    }
+
+    /// <summary>Spark's <c>/stages/{stage-id}</c>: the attempts of one stage (one here), or null when it is not retained.</summary>
+    public IReadOnlyList<StageData>? Stage(int stageId)
+    {
+        lock (_gate)
+        {
+            foreach (var job in _jobs.Values)
+            {
+                foreach (var stage in job.Stages)
+                {
+                    if (stage.StageId == stageId)
+                    {
+                        return [StageEntry(job, stage)];
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Sluice's <c>/streaming/state</c>: every stateful operator after its newest completed batch, in stream id order.</summary>
+    public IReadOnlyList<StateOperatorData> State()
+    {
+        lock (_gate)
+        {
+            var result = new List<StateOperatorData>(_state.Count);
+            foreach (var (_, (batchId, op)) in _state)
+            {
+                _lastDataCheckpoints.TryGetValue(op.Stream, out var c);
+                result.Add(new StateOperatorData(
+                    op.StreamId, op.Name, op.Stream, batchId, SparkDates.Format(batchId), op.NumKeys, op.MemoryBytes, op.MemoryEstimate,
+                    op.KeysUpdated, op.KeysRemoved, op.KeysTimedOut,
+                    c?.BatchTime.Milliseconds, c is null ? null : SparkDates.Format(c.BatchTime.Milliseconds), c?.SizeBytes));
+            }
+
+            return result;
+        }
+    }
+
+    private static JobData JobEntry(JobInfo j)
+    {
+        string status = j.CompletionTime is null ? "RUNNING" : j.FailureReason is null ? "SUCCEEDED" : "FAILED";
+        int tasks = 0, completed = 0, failed = 0, failedStages = 0;
+        foreach (var s in j.Stages)
+        {
+            tasks += s.NumTasks;
+            completed += s.NumCompletedTasks;
+            failed += s.NumFailedTasks;
+            failedStages += s.FailureReason is null ? 0 : 1;
+        }
+
+        return new JobData(
+            j.JobId, j.Name, null, SparkDates.Format(j.SubmissionTime), j.CompletionTime is { } end ? SparkDates.Format(end) : null,
+            [.. j.Stages.Select(static s => s.StageId)], status, tasks, 0, completed, 0, failed, 0, 0, j.Stages.Count - failedStages, 0, failedStages,
+            j.BatchTime, j.OutputOpId, j.FailureReason);
+    }
+
+    private static StageData StageEntry(JobInfo job, StageInfo s) => new(
+        s.FailureReason is null ? "COMPLETE" : "FAILED",
+        s.StageId,
+        s.AttemptId,
+        s.NumTasks,
+        0,
+        s.NumCompletedTasks,
+        s.NumFailedTasks,
+        0,
+        s.NumCompletedTasks,
+        SparkDates.Format(s.SubmissionTime),
+        SparkDates.Format(s.CompletionTime),
+        s.FailureReason,
+        (long)Math.Round(s.ExecutorRunTime),
+        s.Name,
+        job.JobId,
+        s.Kind,
+        new TaskMetricDistributions([0.0, 0.5, 1.0], [s.TaskDurationMin, s.TaskDurationMedian, s.TaskDurationMax]));
 
     /// <summary>Sluice's <c>/streaming/watermarks</c>: every event-time stream's watermark as of its newest generated batch.</summary>
     public IReadOnlyList<WatermarkInfo> Watermarks()
@@ -417,7 +593,7 @@ public sealed class StreamingUiState : IStreamingListener
         lock (_gate)
         {
             var record = Find(batchId);
-            return record is null ? null : [.. record.Operations.Values.OrderBy(static o => o.Id).Select(OperationEntry)];
+            return record is null ? null : [.. record.Operations.Values.OrderBy(static o => o.Id).Select(o => OperationEntry(o, record.JobIds.GetValueOrDefault(o.Id)))];
         }
     }
 
@@ -471,7 +647,19 @@ public sealed class StreamingUiState : IStreamingListener
             ops.Count(static o => o.EndTime is not null && o.FailureReason is null),
             ops.Count(static o => o.FailureReason is not null),
             ops.Count,
-            ops.OrderBy(static o => o.Id).Select(static o => o.FailureReason).FirstOrDefault(static f => f is not null));
+            ops.OrderBy(static o => o.Id).Select(static o => o.FailureReason).FirstOrDefault(static f => f is not null),
+            [.. info.StreamIdToInputInfo.Values.OrderBy(static i => i.InputStreamId).Select(InputEntry)]);
+    }
+
+    private BatchInputInfo InputEntry(StreamInputInfo input)
+    {
+        string name = input.Metadata?.GetValueOrDefault("source")?.ToString()
+            ?? (_receivers.TryGetValue(input.InputStreamId, out var receiver) ? receiver.Name : $"Stream-{input.InputStreamId}");
+        return new BatchInputInfo(
+            input.InputStreamId,
+            name,
+            input.NumRecords,
+            input.OffsetRanges is { } ranges ? [.. ranges.Select(static r => new BatchInputRange(r.Topic, r.Partition, r.FromOffset, r.UntilOffset, r.Count))] : null);
     }
 
     private Api.ReceiverInfo ReceiverEntry(int streamId, List<BatchRecord> batches)
@@ -497,7 +685,7 @@ public sealed class StreamingUiState : IStreamingListener
             rates);
     }
 
-    private static Api.OutputOperationInfo OperationEntry(MonitoringOperation op) => new(
+    private static Api.OutputOperationInfo OperationEntry(MonitoringOperation op, List<int>? jobIds) => new(
         op.Id,
         op.Name,
         op.Description,
@@ -505,7 +693,7 @@ public sealed class StreamingUiState : IStreamingListener
         op.EndTime is { } e ? SparkDates.Format(e) : null,
         op.StartTime is { } start && op.EndTime is { } end ? end - start : null,
         op.FailureReason,
-        []);
+        jobIds is null ? [] : [.. jobIds]);
 
     private static Api.CheckpointInfo CheckpointEntry(MonitoringCheckpoint c) => new(
         c.BatchTime.Milliseconds,
@@ -548,5 +736,8 @@ public sealed class StreamingUiState : IStreamingListener
         public MonitoringBatch Info { get; set; }
 
         public Dictionary<int, MonitoringOperation> Operations { get; }
+
+        /// <summary>The jobs each output operation ran, by operation id, in the order they started.</summary>
+        public Dictionary<int, List<int>> JobIds { get; set; } = [];
     }
 }

@@ -1,6 +1,9 @@
 namespace Sluice.Web.Api;
 
-/// <summary>Spark's <c>/streaming/batches</c> entry: the batch id is its batch time in milliseconds; delays in milliseconds.</summary>
+/// <summary>
+/// Spark's <c>/streaming/batches</c> entry: the batch id is its batch time in milliseconds; delays in milliseconds. Sluice adds
+/// <c>inputs</c>: records per input stream and a direct source's offset ranges.
+/// </summary>
 public sealed record BatchInfo(
     long BatchId,
     string BatchTime,
@@ -14,4 +17,5 @@ public sealed record BatchInfo(
     int NumCompletedOutputOps,
     int NumFailedOutputOps,
     int NumTotalOutputOps,
-    string? FirstFailureReason);
+    string? FirstFailureReason,
+    IReadOnlyList<BatchInputInfo> Inputs);

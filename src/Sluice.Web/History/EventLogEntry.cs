@@ -12,7 +12,9 @@ public sealed record EventLogEntry(
     OutputOperationInfo? Operation = null,
     ReceiverInfo? Receiver = null,
     CheckpointInfo? Checkpoint = null,
-    ExecutorMetrics? Executor = null)
+    ExecutorMetrics? Executor = null,
+    JobInfo? Job = null,
+    StateInfo? State = null)
 {
     /// <summary>Event names, after Spark's listener events.</summary>
     public const string ApplicationStart = "ApplicationStart";
@@ -40,6 +42,12 @@ public sealed record EventLogEntry(
     public const string CheckpointCompleted = "CheckpointCompleted";
     /// <summary>Spark's SparkListenerExecutorMetricsUpdate, after every batch.</summary>
     public const string ExecutorMetricsUpdate = "ExecutorMetricsUpdate";
+    /// <summary>Spark's SparkListenerJobStart.</summary>
+    public const string JobStart = "JobStart";
+    /// <summary>Spark's SparkListenerJobEnd, with the job's stages and their task summaries.</summary>
+    public const string JobEnd = "JobEnd";
+    /// <summary>The state of every stateful operator after a batch (Sluice's addition).</summary>
+    public const string StateUpdate = "StateUpdate";
     /// <summary>The context stopped; the log is complete.</summary>
     public const string ApplicationEnd = "ApplicationEnd";
 }

@@ -76,6 +76,9 @@ public static class EventLogReplay
             case EventLogEntry.ReceiverStopped: s.OnReceiverStopped(e.Receiver ?? throw Bad(file, line, "no receiver")); break;
             case EventLogEntry.CheckpointCompleted: s.OnCheckpointCompleted(e.Checkpoint ?? throw Bad(file, line, "no checkpoint")); break;
             case EventLogEntry.ExecutorMetricsUpdate: s.OnExecutorMetricsUpdate(e.Executor ?? throw Bad(file, line, "no executor metrics")); break;
+            case EventLogEntry.JobStart: s.OnJobStart(e.Job ?? throw Bad(file, line, "no job")); break;
+            case EventLogEntry.JobEnd: s.OnJobEnd(e.Job ?? throw Bad(file, line, "no job")); break;
+            case EventLogEntry.StateUpdate: s.OnStateUpdate(e.State ?? throw Bad(file, line, "no state")); break;
             case EventLogEntry.ApplicationEnd: s.SetEnded(e.Time ?? throw Bad(file, line, "no time")); break;
             default: throw Bad(file, line, $"unknown event '{e.Event}'");
         }

@@ -75,6 +75,15 @@ public sealed class EventLogWriter : IStreamingListener, IStreamingContextPlugin
     /// <inheritdoc />
     public void OnCheckpointCompleted(CheckpointInfo checkpoint) => Write(new EventLogEntry(EventLogEntry.CheckpointCompleted, Checkpoint: checkpoint));
 
+    /// <inheritdoc />
+    public void OnJobStart(JobInfo job) => Write(new EventLogEntry(EventLogEntry.JobStart, Job: job));
+
+    /// <inheritdoc />
+    public void OnJobEnd(JobInfo job) => Write(new EventLogEntry(EventLogEntry.JobEnd, Job: job));
+
+    /// <inheritdoc />
+    public void OnStateUpdate(StateInfo state) => Write(new EventLogEntry(EventLogEntry.StateUpdate, State: state));
+
     /// <summary>Closes the current file.</summary>
     public void Dispose()
     {

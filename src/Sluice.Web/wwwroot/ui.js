@@ -72,16 +72,53 @@ async function streamingPage() {
     <h3>Completed batches (last ${done.length} of ${s.numTotalCompletedBatches})</h3>${batchTable("completed-batches", done.slice().reverse())}`;
 }
 
+function inputTable(inputs) {
+  const rows = inputs.map(i => `<tr><td>${i.streamId}</td><td>${esc(i.name)}</td><td class="input-records">${i.numRecords}</td>
+    <td>${i.offsetRanges ? i.offsetRanges.map(r => `${esc(r.topic)}-${r.partition} [${r.fromOffset}, ${r.untilOffset})`).join("<br>") : "-"}</td></tr>`).join("");
+  return `<table id="inputs"><tr><th>Stream</th><th>Source</th><th>Records</th><th>Offset ranges (from, until)</th></tr>${rows}</table>`;
+}
+
+function jobTable(jobs) {
+  const rows = jobs.slice().sort((a, b) => a.jobId - b.jobId).map(j => `<tr class="job ${j.status === "FAILED" ? "failed" : ""}"><td>${j.jobId}</td><td>${j.outputOpId ?? "-"}</td>
+    <td>${esc(j.name)}</td><td>${esc(j.status)}</td><td>${j.stageIds.join(", ")}</td><td>${j.numCompletedTasks}/${j.numTasks}</td>
+    <td class="${j.numFailedTasks ? "failed" : ""}">${j.numFailedTasks}</td><td class="failed">${esc(j.failureReason)}</td></tr>`).join("");
+  return `<table id="jobs"><tr><th>Job</th><th>Output op</th><th>Name</th><th>Status</th><th>Stages</th><th>Tasks (done/all)</th><th>Failed attempts</th><th>Error</th></tr>${rows}</table>`;
+}
+
+function stageTable(stages) {
+  const rows = stages.slice().sort((a, b) => a.stageId - b.stageId).map(s => `<tr class="stage ${s.status === "FAILED" ? "failed" : ""}"><td>${s.stageId}</td><td>${s.jobId}</td>
+    <td>${esc(s.name)}</td><td>${esc(s.kind)}</td><td>${esc(s.status)}</td><td>${s.numCompleteTasks}/${s.numTasks}</td><td class="${s.numFailedTasks ? "failed" : ""}">${s.numFailedTasks}</td>
+    <td>${s.executorRunTime} ms</td><td>${s.taskSummary.duration.map(d => d.toFixed(1)).join(" / ")} ms</td><td class="failed">${esc(s.failureReason)}</td></tr>`).join("");
+  return `<table id="stages"><tr><th>Stage</th><th>Job</th><th>Name</th><th>Kind</th><th>Status</th><th>Tasks (done/all)</th><th>Failed attempts</th>
+    <th>Task time</th><th>Task duration min / median / max</th><th>Error</th></tr>${rows}</table>`;
+}
+
 async function batchPage(id) {
-  const [b, ops] = await Promise.all([get(`${api}/${appId}/streaming/batches/${id}`), get(`${api}/${appId}/streaming/batches/${id}/operations`)]);
+  const [b, ops, jobs, stages] = await Promise.all([get(`${api}/${appId}/streaming/batches/${id}`), get(`${api}/${appId}/streaming/batches/${id}/operations`),
+    get(`${api}/${appId}/jobs?batchId=${id}`), get(`${api}/${appId}/stages`)]);
+  const jobIds = new Set(jobs.map(j => j.jobId));
   const rows = ops.map(o => `<tr><td>${o.outputOpId}</td><td>${esc(o.name)}</td><td>${esc(o.description)}</td><td>${ms(o.duration)}</td>
-    <td class="failed">${esc(o.failureReason)}</td></tr>`).join("");
+    <td>${o.jobIds.join(", ")}</td><td class="failed">${esc(o.failureReason)}</td></tr>`).join("");
   return `<h2 id="batch-title">Batch at ${esc(fmtTime(b.batchId))}</h2>
     <table id="batch-details"><tr><th>Status</th><td>${esc(b.status)}</td></tr><tr><th>Batch duration</th><td>${ms(b.batchDuration)}</td></tr>
     <tr><th>Input size</th><td>${b.inputSize} records</td></tr><tr><th>Scheduling delay</th><td>${ms(b.schedulingDelay)}</td></tr>
     <tr><th>Processing time</th><td>${ms(b.processingTime)}</td></tr><tr><th>Total delay</th><td>${ms(b.totalDelay)}</td></tr></table>
-    <h3>Output operations</h3><table id="operations"><tr><th>Id</th><th>Name</th><th>Description</th><th>Duration</th><th>Error</th></tr>${rows}</table>
+    <h3>Input</h3>${inputTable(b.inputs)}
+    <h3>Output operations</h3><table id="operations"><tr><th>Id</th><th>Name</th><th>Description</th><th>Duration</th><th>Jobs</th><th>Error</th></tr>${rows}</table>
+    <h3>Jobs (${jobs.length})</h3>${jobTable(jobs)}
+    <h3>Stages</h3>${stageTable(stages.filter(s => jobIds.has(s.jobId)))}
     <p><a href="#/streaming">Back to Streaming</a></p>`;
+}
+
+async function statePage() {
+  const state = await get(`${api}/${appId}/streaming/state`);
+  if (state.length === 0) return `<h2>State</h2><p id="no-state">No stateful operator has completed a batch yet.</p>`;
+  const n = v => v === undefined || v === null ? "-" : v;
+  const rows = state.map(s => `<tr class="state-operator"><td>${s.streamId}</td><td>${esc(s.name)}</td><td>${esc(fmtTime(s.batchId))}</td>
+    <td class="state-keys">${s.numKeys}</td><td>${bytes(s.memoryBytes)} (${esc(s.memoryEstimate)})</td><td>${n(s.keysUpdated)}</td><td>${n(s.keysRemoved)}</td>
+    <td>${n(s.keysTimedOut)}</td><td>${s.lastCheckpointBatchId === undefined ? "none yet" : `${esc(fmtTime(s.lastCheckpointBatchId))}, ${bytes(s.lastCheckpointSize)}`}</td></tr>`).join("");
+  return `<h2>State</h2><table id="state"><tr><th>Stream</th><th>Operator</th><th>After batch</th><th>Keys</th><th>Memory (estimate)</th>
+    <th>Updated in batch</th><th>Removed in batch</th><th>Timed out in batch</th><th>Last data checkpoint</th></tr>${rows}</table>`;
 }
 
 async function receiversPage() {
@@ -165,6 +202,7 @@ async function render() {
       : hash.startsWith("#/receivers") ? await receiversPage()
       : hash.startsWith("#/environment") ? await environmentPage()
       : hash.startsWith("#/checkpoints") ? await checkpointsPage()
+      : hash.startsWith("#/state") ? await statePage()
       : hash.startsWith("#/executors") ? await executorsPage()
       : hash.startsWith("#/sources") ? await sourcesPage()
       : await streamingPage();

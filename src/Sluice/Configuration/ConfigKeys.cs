@@ -96,6 +96,13 @@ public static class ConfigKeys
     public const string UiHost = "sluice.ui.host";
     /// <summary>Completed batches the UI and REST API remember (Spark's spark.streaming.ui.retainedBatches).</summary>
     public const string UiRetainedBatches = "sluice.ui.retainedBatches";
+    /// <summary>Jobs (with their stage and task summaries) the UI remembers, the newest (Spark's spark.ui.retainedJobs).</summary>
+    public const string UiRetainedJobs = "sluice.ui.retainedJobs";
+    /// <summary>
+    /// Plugins to load into every streaming context (Spark's spark.plugins): <c>Type.Name, Assembly</c> entries separated by ';', the
+    /// assembly as a name or a .dll path; the type implements IStreamingContextPlugin. <c>sluice submit</c> sets it to attach the UI.
+    /// </summary>
+    public const string Plugins = "sluice.plugins";
     /// <summary>Write every listener event to a JSON-lines event log that the history server reads (Spark's spark.eventLog.enabled).</summary>
     public const string EventLogEnabled = "sluice.eventLog.enabled";
     /// <summary>Directory of the event logs, one subdirectory per application (Spark's spark.eventLog.dir).</summary>
@@ -164,6 +171,8 @@ public static class ConfigKeys
         new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
         new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),
         new(UiRetainedBatches, ConfigKind.Int, "1000", "completed batches the UI remembers"),
+        new(UiRetainedJobs, ConfigKind.Int, "1000", "jobs the UI remembers"),
+        new(Plugins, ConfigKind.String, null, "plugins loaded into every streaming context: Type.Name, Assembly (name or .dll path), separated by ';'"),
         new(EventTimeIdleTimeout, ConfigKind.Duration, "0s", "an event-time input partition without records this long stops holding the watermark back (0: never)"),
         new(EventTimeFlushOnStop, ConfigKind.Bool, "true", "a graceful stop emits every open event-time window, as on a final watermark"),
         new(EventLogEnabled, ConfigKind.Bool, "false", "write listener events to an event log"),

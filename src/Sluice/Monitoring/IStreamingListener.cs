@@ -38,4 +38,13 @@ public interface IStreamingListener
 
     /// <summary>A checkpoint was written, or failed to be (<see cref="CheckpointInfo.FailureReason"/> set).</summary>
     void OnCheckpointCompleted(CheckpointInfo checkpoint) { }
+
+    /// <summary>A job started (Spark's SparkListenerJobStart); its stages come with <see cref="OnJobEnd"/>.</summary>
+    void OnJobStart(JobInfo job) { }
+
+    /// <summary>A job ended, successfully or not (Spark's SparkListenerJobEnd), with a summary of its stages and tasks.</summary>
+    void OnJobEnd(JobInfo job) { }
+
+    /// <summary>The state of every stateful operator after a batch; posted after that batch's <see cref="OnBatchCompleted"/>.</summary>
+    void OnStateUpdate(StateInfo state) { }
 }

@@ -16,6 +16,31 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
     public R[] RunJob<T, R>(Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[] partitions)
     {
         int jobId = Interlocked.Increment(ref _nextJobId);
+        var job = new JobRecorder(jobId);
+        var scope = OutputOperationScope.Now;
+        string name = scope?.Name ?? rdd.OperatorDescription;
+        long submitted = JobRecorder.Now;
+        var listener = context.JobListener;
+        listener?.OnJobStart(new JobInfo(jobId, name, scope?.BatchTime, scope?.OutputOpId, submitted, null, [], null));
+        string? failure = null;
+        try
+        {
+            return RunJobAttempts(job, rdd, func, partitions);
+        }
+        catch (Exception e)
+        {
+            failure = $"{e.GetType().Name}: {e.Message}";
+            throw;
+        }
+        finally
+        {
+            listener?.OnJobEnd(new JobInfo(jobId, name, scope?.BatchTime, scope?.OutputOpId, submitted, JobRecorder.Now, job.Stages, failure));
+        }
+    }
+
+    private R[] RunJobAttempts<T, R>(JobRecorder job, Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[] partitions)
+    {
+        int jobId = job.JobId;
         for (int attempt = 0; ; attempt++)
         {
             // A cached partition can be evicted between planning and running: plan again without trusting the cache.
@@ -25,9 +50,9 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
             {
                 // Inside the try: a map stage that finds its own input's shuffle output gone (a cached parent was
                 // dropped) is retried with the cache distrusted, like a result stage that does.
-                inputs = AcquireInputs(rdd, trustCache);
+                inputs = AcquireInputs(job, rdd, trustCache);
                 var results = new R[partitions.Length];
-                RunStage(jobId, partitions.Length, (task, i) => results[i] = func(rdd, task, partitions[i]), partitions);
+                RunStage(job, partitions.Length, (task, i) => results[i] = func(rdd, task, partitions[i]), partitions, rdd.OperatorDescription, "Result");
                 return results;
             }
             catch (JobFailedException e) when (attempt < 2 && e.InnerException is ShuffleOutputMissingException)
@@ -42,14 +67,14 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
     }
 
     /// <summary>Makes the map output of every shuffle that a stage over <paramref name="rdd"/> reads available, holding it until released.</summary>
-    private List<ShuffleDependency> AcquireInputs(RddBase rdd, bool trustCache)
+    private List<ShuffleDependency> AcquireInputs(JobRecorder job, RddBase rdd, bool trustCache)
     {
         var inputs = new List<ShuffleDependency>();
         try
         {
             foreach (var dep in ShuffleInputs(rdd, trustCache))
             {
-                Acquire(dep, trustCache);
+                Acquire(job, dep, trustCache);
                 inputs.Add(dep);
             }
         }
@@ -62,7 +87,7 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         return inputs;
     }
 
-    private void Acquire(ShuffleDependency dep, bool trustCache)
+    private void Acquire(JobRecorder job, ShuffleDependency dep, bool trustCache)
     {
         lock (dep.Gate)
         {
@@ -71,12 +96,12 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
                 return;
             }
 
-            var parentInputs = AcquireInputs(dep.Rdd, trustCache);
+            var parentInputs = AcquireInputs(job, dep.Rdd, trustCache);
             try
             {
                 int maps = dep.Rdd.NumPartitions;
                 var outputs = new object[maps][];
-                RunStage(0, maps, (task, i) => outputs[i] = dep.RunMapTask(i, task), null);
+                RunStage(job, maps, (task, i) => outputs[i] = dep.RunMapTask(i, task), null, dep.Rdd.OperatorDescription, "ShuffleMap");
                 shuffles.Register(dep.ShuffleId, outputs);
             }
             finally
@@ -125,12 +150,20 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         return result;
     }
 
-    private void RunStage(int jobId, int tasks, Action<TaskContext, int> run, int[]? partitions)
+    private void RunStage(JobRecorder job, int tasks, Action<TaskContext, int> run, int[]? partitions, string name, string kind)
     {
+        int jobId = job.JobId;
         int stageId = Interlocked.Increment(ref _nextStageId);
+        long submitted = JobRecorder.Now;
+
+        // Per task, not per record: its time over every attempt, for the stage's summary.
+        var taskTicks = new long[tasks];
+        int failedAttempts = 0;
         var errors = executor.RunAll(tasks, i =>
         {
             int partition = partitions?[i] ?? i;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var timed = new TaskTimer(taskTicks, i, started);
             for (int attempt = 0; ; attempt++)
             {
                 var task = new TaskContext(context, jobId, stageId, partition, attempt, Interlocked.Increment(ref _nextTaskAttemptId));
@@ -154,6 +187,10 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
                 {
                     throw;
                 }
+                catch (Exception) when (CountFailure(ref failedAttempts))
+                {
+                    throw;
+                }
                 catch (Exception e) when (attempt + 1 < maxTaskFailures)
                 {
                     Log.Warn($"task {partition} in stage {stageId} failed (attempt {attempt + 1} of {maxTaskFailures}), retrying: {e.GetType().Name}: {e.Message}");
@@ -161,16 +198,44 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
             }
         });
 
+        int completed = 0;
+        string? failure = null;
+        Exception? first = null;
         for (int i = 0; i < errors.Length; i++)
         {
             if (errors[i] is { } e)
             {
-                int partition = partitions?[i] ?? i;
-                string message = e is ShuffleOutputMissingException
-                    ? $"stage {stageId}: {e.Message}"
-                    : $"Job aborted: task {partition} in stage {stageId} failed {maxTaskFailures} times; most recent failure: {e.GetType().Name}: {e.Message}";
-                throw new JobFailedException(message, e);
+                if (first is null)
+                {
+                    int partition = partitions?[i] ?? i;
+                    failure = e is ShuffleOutputMissingException
+                        ? $"stage {stageId}: {e.Message}"
+                        : $"Job aborted: task {partition} in stage {stageId} failed {maxTaskFailures} times; most recent failure: {e.GetType().Name}: {e.Message}";
+                    first = e;
+                }
+            }
+            else
+            {
+                completed++;
             }
         }
+
+        job.Add(stageId, name, kind, taskTicks, completed, Volatile.Read(ref failedAttempts), submitted, failure);
+        if (first is not null)
+        {
+            throw new JobFailedException(failure!, first);
+        }
+    }
+
+    // An exception filter that only counts: every failed attempt, retried or final.
+    private static bool CountFailure(ref int failures)
+    {
+        Interlocked.Increment(ref failures);
+        return false;
+    }
+
+    private readonly struct TaskTimer(long[] ticks, int index, long started) : IDisposable
+    {
+        public void Dispose() => ticks[index] = System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 }

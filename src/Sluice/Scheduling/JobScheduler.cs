@@ -251,7 +251,11 @@ internal sealed class JobScheduler
     {
         for (int attempt = 1; ; attempt++)
         {
-            job.Run();
+            using (OutputOperationScope.Enter(job.Time.Milliseconds, job.OutputOpId, job.Name))
+            {
+                job.Run();
+            }
+
             if (job.Error is not { } error || attempt > _maxRetries || _discard || IsRecordFailure(error))
             {
                 return attempt;

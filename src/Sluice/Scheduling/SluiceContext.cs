@@ -63,6 +63,9 @@ public sealed class SluiceContext : IDisposable
 
     internal DagScheduler Scheduler { get; }
 
+    /// <summary>Told of every job's start and end; the streaming context on top sets it.</summary>
+    internal IJobListener? JobListener { get; set; }
+
     /// <summary>A dataset over an in-memory collection, cut into <paramref name="slices"/> partitions.</summary>
     public Rdd<T> Parallelize<T>(IEnumerable<T> data, int? slices = null) =>
         new ParallelCollectionRdd<T>(this, data, slices ?? DefaultParallelism);

@@ -192,6 +192,18 @@ public sealed class BlockManager : IDisposable
         }
     }
 
+    /// <summary>How blocks are serialized and their sizes estimated.</summary>
+    internal ISerializer Serializer => _serializer;
+
+    /// <summary>The estimated (in memory) or actual (serialized) bytes of a held block, or -1.</summary>
+    internal long StoredBytes(BlockId id)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(id, out var e) ? e.Size : -1;
+        }
+    }
+
     /// <summary>Number of records in a held block, or -1.</summary>
     public int RecordCount(BlockId id)
     {

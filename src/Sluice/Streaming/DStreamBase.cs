@@ -71,6 +71,9 @@ public abstract class DStreamBase
 
     internal abstract void ClearMetadata(Time time);
 
+    /// <summary>The state this stream holds after the batch at <paramref name="time"/>, for stateful operators; null for the others or when unknown.</summary>
+    internal virtual Monitoring.StateOperatorInfo? StateAt(Time time) => null;
+
     internal virtual void Initialize(Time zeroTime)
     {
         if (ZeroTime is { } z && z != zeroTime)

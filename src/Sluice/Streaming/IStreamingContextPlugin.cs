@@ -6,6 +6,12 @@ namespace Sluice.Streaming;
 /// </summary>
 public interface IStreamingContextPlugin
 {
+    /// <summary>
+    /// The context was created, with nothing running yet; called only for plugins that <c>sluice.plugins</c> names, which attach
+    /// themselves here (listeners, plugins). An exception stops the context's creation.
+    /// </summary>
+    void OnContextCreated(StreamingContext context) { }
+
     /// <summary>The context started; called on the thread that called Start.</summary>
     void OnContextStarted(StreamingContext context) { }
 

@@ -53,6 +53,21 @@ public sealed class StreamingContext : IDisposable
 
     private StreamingContext(SluiceContext sluiceContext, TimeSpan batchInterval, IClock? clock, bool ownsContext)
     {
+        List<IStreamingContextPlugin> configured;
+        try
+        {
+            configured = PluginLoader.Load(sluiceContext.Conf);
+        }
+        catch
+        {
+            if (ownsContext)
+            {
+                sluiceContext.Stop();
+            }
+
+            throw;
+        }
+
         SluiceContext = sluiceContext;
         BatchDuration = batchInterval;
         Clock = clock ?? SystemClock.Instance;
@@ -67,6 +82,45 @@ public sealed class StreamingContext : IDisposable
         JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
         JobScheduler.BatchCompleted += _ => InputErrors.EndBatch();
         JobScheduler.BatchCompleted += _ => ListenerBus.Post(l => l.OnExecutorMetricsUpdate(ExecutorMetrics()));
+        JobScheduler.BatchCompleted += PostStateInfo;
+        sluiceContext.JobListener = new ListenerBusJobListener(ListenerBus);
+        foreach (var plugin in configured)
+        {
+            AddPlugin(plugin);
+            try
+            {
+                plugin.OnContextCreated(this);
+            }
+            catch (Exception e)
+            {
+                ListenerBus.Dispose();
+                if (ownsContext)
+                {
+                    sluiceContext.Stop();
+                }
+
+                throw new ConfigurationException($"{ConfigKeys.Plugins}: plugin {plugin.GetType().FullName} failed: {e.Message}", e);
+            }
+        }
+    }
+
+    // Once per batch, from the state structures (never per record): what every stateful operator holds now.
+    private void PostStateInfo(Time time)
+    {
+        List<StateOperatorInfo>? operators = null;
+        foreach (var stream in Graph.Streams)
+        {
+            if (stream.StateAt(time) is { } info)
+            {
+                (operators ??= []).Add(info);
+            }
+        }
+
+        if (operators is not null)
+        {
+            var state = new StateInfo(time, operators);
+            ListenerBus.Post(l => l.OnStateUpdate(state));
+        }
     }
 
     /// <summary>The batch-job context underneath.</summary>

@@ -71,6 +71,48 @@ public sealed partial class SubmitTests
         Assert.Contains("--batch-interval", errors);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AnApplicationThatDoesNotReferenceSluiceWebGetsTheUiAndItsStatistics()
+    {
+        await Task.Yield();
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // The test application references only the core: Sluice.Web is not among its dependencies, nor its framework ASP.NET Core.
+        Assert.DoesNotContain("Sluice.Web", File.ReadAllText(Path.ChangeExtension(App, ".deps.json")));
+        Assert.DoesNotContain("AspNetCore", File.ReadAllText(Path.ChangeExtension(App, ".runtimeconfig.json")));
+        string[] lines = ["to be or not to be", "that is the question", "to be"];
+        using var server = new TestLineServer();
+        server.Next(s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+        using var child = ChildProcess.Start(
+            Cli, "submit", App, "socket-wordcount", "127.0.0.1", server.Port.ToString(), "--batch-interval", "200ms", "--master", "local[2]",
+            "--conf", "sluice.ui.port=0");
+        string? url = null;
+        SocketTextStreamTests.WaitUntil(() => (url = UiUrl().Match(child.Errors) is { Success: true } m ? m.Groups[1].Value : null) is not null || child.Process.HasExited, "the UI's address");
+        Assert.True(url is not null, child.Logs);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var apps = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"{url}/api/v1/applications"))!.AsArray();
+        var app = Assert.Single(apps)!;
+        Assert.Equal("socket-wordcount", (string?)app["name"]);
+        string statistics = $"{url}/api/v1/applications/{(string?)app["id"]}/streaming/statistics";
+        System.Text.Json.Nodes.JsonNode? stats = null;
+        SocketTextStreamTests.WaitUntil(() => (long)(stats = System.Text.Json.Nodes.JsonNode.Parse(http.GetStringAsync(statistics).GetAwaiter().GetResult()))!["numProcessedRecords"]! >= lines.Length || child.Process.HasExited, "every line in a completed batch");
+        Assert.Equal(lines.Length, (long)stats!["numProcessedRecords"]!);
+        Assert.Equal(200L, (long)stats["batchDuration"]!);
+        Assert.Equal(1, (int)stats["numReceivers"]!);
+
+        child.Signal(15);
+        Assert.True(child.Process.WaitForExit(60_000), "sluice did not exit after SIGTERM:\n" + child.Logs);
+        child.Process.WaitForExit();
+        Assert.True(child.Process.ExitCode == 0, child.Logs);
+    }
+
+    [GeneratedRegex(@"Sluice UI at (http://\S+)")]
+    private static partial Regex UiUrl();
+
     [GeneratedRegex(@"^\((\w+),(\d+)\)$", RegexOptions.Multiline)]
     private static partial Regex PrintedPair();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Sluice.Configuration;
+using Sluice.Streaming;
 using Sluice.Web;
 
 namespace Sluice.Tests.Web;
@@ -27,6 +28,9 @@ public class BrowserTests
                 throw new InvalidOperationException("bad batch 2000");
             }
         });
+        var keys = numbers.Map(n => (n % 3, 1)).UpdateStateByKey<int, int, int>((v, s) => new Sluice.Datasets.Optional<int>(s.GetValueOrDefault(0) + v.Count));
+        keys.ForeachRDD(rdd => rdd.Count());
+        var all = StreamingHarness.CollectAll(numbers);
         h.Start();
         Assert.True(receiver.Stored.Wait(TimeSpan.FromSeconds(30)));
         for (int i = 1; i <= 3; i++)
@@ -74,9 +78,27 @@ public class BrowserTests
         await page.ClickAsync("#completed-batches a.batch-link[href='#/batch/2000']");
         await page.WaitForSelectorAsync("#batch-title", new() { Timeout = 30_000 });
         Assert.Contains("1970-01-01 00:00:02.000", await page.TextContentAsync("#batch-title"));
-        Assert.Equal(2, await page.Locator("#operations tr").CountAsync() - 1);
+        Assert.Equal(4, await page.Locator("#operations tr").CountAsync() - 1);
         Assert.Contains("bad batch 2000", await page.TextContentAsync("#operations"));
+
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-batch.png"), FullPage = true });
+
+        // A batch with records: its input per source, and the jobs its operations ran with their stages (the state's shuffle is a map
+        // stage and a result stage).
+        var withRecords = ui.State.Batches().Last(b => b.InputSize > 0);
+        await page.GotoAsync($"{ui.Url}/#/batch/{withRecords.BatchId}");
+        await page.WaitForFunctionAsync($"() => document.getElementById('batch-title')?.textContent.includes('{RestJson.Date(withRecords.BatchId)[11..19]}')", null, new() { Timeout = 30_000 });
+        Assert.Equal(1, await page.Locator("#inputs tr").CountAsync() - 1);
+        Assert.Equal(withRecords.InputSize.ToString(), await page.TextContentAsync("#inputs td.input-records"));
+        Assert.Contains("BlockReceiver", await page.TextContentAsync("#inputs"));
+        var jobs = ui.State.Jobs(batchId: withRecords.BatchId);
+        Assert.Equal(3, jobs.Count);
+        Assert.True(jobs.Sum(j => j.NumCompletedTasks) > 0);
+        Assert.Equal(jobs.Count, await page.Locator("#jobs tr.job").CountAsync());
+        Assert.Equal(jobs.Sum(j => j.StageIds.Count), await page.Locator("#stages tr.stage").CountAsync());
+        Assert.Contains("ShuffleMap", await page.TextContentAsync("#stages"));
+        Assert.Contains("SUCCEEDED", await page.TextContentAsync("#jobs"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-batch-jobs.png"), FullPage = true });
 
         await page.ClickAsync("#nav-receivers");
         await page.WaitForSelectorAsync("#receivers", new() { Timeout = 30_000 });
@@ -93,6 +115,22 @@ public class BrowserTests
         Assert.Equal("0", await page.TextContentAsync("#checkpoints-failed"));
         Assert.Contains("metadata", await page.TextContentAsync("#checkpoints"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-checkpoints.png"), FullPage = true });
+
+        // State: the keys the state holds are the distinct keys of every record so far, and the page follows the next batch.
+        await page.ClickAsync("#nav-state");
+        await page.WaitForSelectorAsync("#state td.state-keys", new() { Timeout = 30_000 });
+        int distinct;
+        lock (all)
+        {
+            distinct = all.Select(n => n % 3).Distinct().Count();
+        }
+
+        Assert.Equal(distinct.ToString(), await page.TextContentAsync("#state td.state-keys"));
+        Assert.Contains("UpdateStateByKey", await page.TextContentAsync("#state"));
+        h.Clock.SetTime(6000);
+        h.WaitForBatch(6000);
+        await page.WaitForFunctionAsync("() => document.getElementById('state')?.textContent.includes('1970-01-01 00:00:06.000')", null, new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactDirectory, "sluice-ui-state.png"), FullPage = true });
 
         await page.ClickAsync("#nav-sources");
         await page.WaitForSelectorAsync("#no-sources", new() { Timeout = 30_000 });

@@ -53,6 +53,26 @@ public sealed class DirectSourceStatusTests
             Assert.Equal(afterSecond.Sum(), received.Count);
         }
 
+        // Each batch's page lists the ranges read for that batch, not the newest: [0, first) then [first, second).
+        string api = $"{ui.Url}/api/v1/applications/{ui.State.Application.Id}";
+        foreach (var (batch, from, until) in new[] { (1000L, new long[3], afterFirst), (2000L, afterFirst, afterSecond) })
+        {
+            var input = Assert.Single(RestJson.Get($"{api}/streaming/batches/{batch}")["inputs"]!.AsArray())!;
+            Assert.Equal(stream.Id, (int)input["streamId"]!);
+            Assert.Equal((string?)source["source"], (string?)input["name"]);
+            Assert.Equal(until.Zip(from).Sum(p => p.First - p.Second), (long)input["numRecords"]!);
+            var ranges = input["offsetRanges"]!.AsArray();
+            Assert.Equal(3, ranges.Count);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal((string?)partitions[i]!["topic"], (string?)ranges[i]!["topic"]);
+                Assert.Equal((int)partitions[i]!["partition"]!, (int)ranges[i]!["partition"]!);
+                Assert.Equal(from[i], (long)ranges[i]!["fromOffset"]!);
+                Assert.Equal(until[i], (long)ranges[i]!["untilOffset"]!);
+                Assert.Equal(until[i] - from[i], (long)ranges[i]!["records"]!);
+            }
+        }
+
         var metrics = PrometheusText.Parse(await new HttpClient().GetStringAsync($"{ui.Url}/metrics"));
         Assert.Equal(sizes.Zip(afterSecond).Sum(p => p.First - p.Second), metrics.Value("sluice_streaming_source_lag_records", ("stream", stream.Id.ToString())));
     }

@@ -28,6 +28,9 @@ public class EventLogHistoryTests
             var receiver = new BlockReceiver([4, 6]);
             var numbers = h.Context.ReceiverStream(receiver);
             numbers.ForeachRDD((rdd, t) => { rdd.Count(); h.Clock.Advance(20 + t.Milliseconds / 250); });
+            var state = numbers.Map(n => (n % 3, 1)).UpdateStateByKey<int, int, int>((v, s) => new Sluice.Datasets.Optional<int>(s.GetValueOrDefault(0) + v.Count));
+            state.Checkpoint(TimeSpan.FromSeconds(2));
+            state.ForeachRDD(rdd => rdd.Count());
             numbers.ForeachRDD((_, t) =>
             {
                 if (t.Milliseconds == 2000)
@@ -67,6 +70,13 @@ public class EventLogHistoryTests
                 JsonNodeOf(live.Operations(b.BatchId), Get($"{api}/{app}/streaming/batches/{b.BatchId}/operations"), $"operations of {b.BatchId}");
             }
 
+            // Sluice's state, jobs and stages replay as they were live.
+            Assert.NotEmpty(live.State());
+            Assert.NotNull(live.State()[0].LastCheckpointBatchId);
+            JsonNodeOf(live.State(), Get($"{api}/{app}/streaming/state"), "state");
+            Assert.True(live.Jobs().Count >= 2 * batches, "every batch ran its jobs");
+            JsonNodeOf(live.Jobs(), Get($"{api}/{app}/jobs"), "jobs");
+            JsonNodeOf(live.Stages(), Get($"{api}/{app}/stages"), "stages");
             var statistics = live.Statistics();
             Assert.Equal(batches, statistics.NumTotalCompletedBatches);
             Assert.Equal(10, statistics.NumProcessedRecords);

@@ -10,7 +10,23 @@ public sealed class EventRecorder : IStreamingListener
     private readonly List<BatchInfo> _completed = [];
     private readonly List<OutputOperationInfo> _operations = [];
     private readonly List<ReceiverInfo> _receivers = [];
+    private readonly List<JobInfo> _jobs = [];
+    private readonly List<StateInfo> _states = [];
+    private readonly List<CheckpointInfo> _checkpoints = [];
     private long _startTime = -1;
+
+    /// <summary>Every job that ended, in the order the events came.</summary>
+    public List<JobInfo> Jobs { get { lock (_gate) { return [.. _jobs]; } } }
+
+    public List<StateInfo> States { get { lock (_gate) { return [.. _states]; } } }
+
+    public List<CheckpointInfo> Checkpoints { get { lock (_gate) { return [.. _checkpoints]; } } }
+
+    public void OnJobEnd(JobInfo job) { lock (_gate) { _jobs.Add(job); } }
+
+    public void OnStateUpdate(StateInfo state) { lock (_gate) { _states.Add(state); } }
+
+    public void OnCheckpointCompleted(CheckpointInfo checkpoint) { lock (_gate) { _checkpoints.Add(checkpoint); } }
 
     public long StartTime { get { lock (_gate) { return _startTime; } } }
 

@@ -111,7 +111,9 @@ public class StreamingRestApiTests
             ("numCompletedOutputOps", b.OutputOperationInfos.Values.Count(o => o.FailureReason is null)),
             ("numFailedOutputOps", b.OutputOperationInfos.Values.Count(o => o.FailureReason is not null)),
             ("numTotalOutputOps", b.OutputOperationInfos.Count),
-            ("firstFailureReason", b.OutputOperationInfos.Values.OrderBy(o => o.Id).Select(o => o.FailureReason).FirstOrDefault(f => f is not null)));
+            ("firstFailureReason", b.OutputOperationInfos.Values.OrderBy(o => o.Id).Select(o => o.FailureReason).FirstOrDefault(f => f is not null)),
+            ("inputs", Arr(b.StreamIdToInputInfo.Values.OrderBy(i => i.InputStreamId).Select(i => Obj(
+                ("streamId", i.InputStreamId), ("name", lastReceiverEvent.Name), ("numRecords", i.NumRecords))))));
         AssertSame(Arr(retained.OrderByDescending(b => b.BatchTime.Milliseconds).Select(BatchJson)), Get($"{api}/{app}/streaming/batches"), "batches");
         AssertSame(Arr(retained.OrderByDescending(b => b.BatchTime.Milliseconds).Select(BatchJson)), Get($"{api}/{app}/streaming/batches?status=COMPLETED"), "completed batches");
         AssertSame(new JsonArray(), Get($"{api}/{app}/streaming/batches?status=QUEUED"), "queued batches");
@@ -130,7 +132,8 @@ public class StreamingRestApiTests
                 ("endTime", Date(o.EndTime!.Value)),
                 ("duration", o.EndTime!.Value - o.StartTime!.Value),
                 ("failureReason", o.FailureReason),
-                ("jobIds", new JsonArray()))).ToList();
+                ("jobIds", Arr(recorder.Jobs.Where(j => j.BatchTime == id && j.OutputOpId == o.Id).Select(j => j.JobId).Order().Select(i => (JsonNode)JsonValue.Create(i)))))).ToList();
+            Assert.Single(recorder.Jobs, j => j.BatchTime == id && j.OutputOpId == 0);
             AssertSame(Arr(ops.Select(o => o.DeepClone())), Get($"{api}/{app}/streaming/batches/{id}/operations"), $"operations of {id}");
             foreach (var op in b.OutputOperationInfos.Values)
             {

@@ -40,7 +40,11 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
         _timeoutThresholdMs = timeoutThresholdMs;
         _partitioner = partitioner;
         _dependencies = data is null ? [new NarrowDependency(previous)] : [new NarrowDependency(previous), new NarrowDependency(data)];
+        Counts = new StateCounts(partitioner.NumPartitions);
     }
+
+    /// <summary>Per partition: keys after the batch, keys written, removed and timed out by it, and the sampled memory estimate.</summary>
+    public StateCounts Counts { get; }
 
     public override int NumPartitions => _partitioner.NumPartitions;
 
@@ -57,12 +61,16 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
         var apply = new ApplyBatch(this, map, _function, _batchTime);
         _data?.Iterate(partition, task, apply);
 
+        int timedOut = 0;
         if (_timeoutThresholdMs is { } threshold)
         {
-            apply.TimeOut(threshold);
+            timedOut = apply.TimeOut(threshold);
         }
 
         map.Seal();
+        long removed = apply.Removed;
+        long written = map.WrittenAt(_batchTime.Milliseconds);
+        Counts.Set(partition, map.Count, written, removed, timedOut, map.Count * StateMemory.BytesPerEntry(map, Context.BlockManager.Serializer));
 
         sink.Accept([new MapWithStateRecord<TKey, TState, TMapped>(map, apply.Mapped.ToArray())]);
     }
@@ -96,6 +104,9 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
 
         public List<TMapped> Mapped { get; } = [];
 
+        /// <summary>Keys the mapping function removed (state.Remove() on a key that had a state).</summary>
+        public int Removed { get; private set; }
+
         public void Accept(ReadOnlySpan<(TKey, TValue)> chunk)
         {
             long now = batchTime.Milliseconds;
@@ -117,6 +128,10 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
                 if (_state.Removed)
                 {
                     map.Remove(key, exists);
+                    if (exists)
+                    {
+                        Removed++;
+                    }
                 }
                 else if (_state.Updated)
                 {
@@ -130,7 +145,7 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
             }
         }
 
-        public void TimeOut(long thresholdMs)
+        public int TimeOut(long thresholdMs)
         {
             List<(TKey Key, TState State)>? idle = null;
             foreach (var (key, state, updated) in map.GetAll())
@@ -143,7 +158,7 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
 
             if (idle is null)
             {
-                return;
+                return 0;
             }
 
             foreach (var (key, state) in idle)
@@ -156,6 +171,8 @@ internal sealed class MapWithStateRdd<TKey, TValue, TState, TMapped> : Rdd<MapWi
                     Mapped.Add(output.Value);
                 }
             }
+
+            return idle.Count;
         }
     }
 }

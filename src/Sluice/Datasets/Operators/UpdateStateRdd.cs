@@ -38,7 +38,11 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         _partitioner = partitioner;
         _stateSizes = stateSizes?.Length == partitioner.NumPartitions ? stateSizes : null;
         _dependencies = [new NarrowDependency(previous), new NarrowDependency(values)];
+        Counts = new StateCounts(partitioner.NumPartitions);
     }
+
+    /// <summary>Per partition: keys after the batch, keys the batch updated (had values and kept a state) and removed.</summary>
+    public StateCounts Counts { get; }
 
     public override int NumPartitions => _partitioner.NumPartitions;
 
@@ -62,17 +66,21 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         // Most of the state's keys have no values in a batch: a filter over the batch's keys (small enough to stay in
         // cache) answers them, where probing the batch's table for each key cost a cache miss per key.
         var batchKeys = grouped.Count > 0 ? KeyFilter.Build(grouped) : null;
-        _previous.Iterate(partition, task, new UpdateSink(grouped, batchKeys, new List<TValue>(0), _update, output));
+        var updateSink = new UpdateSink(grouped, batchKeys, new List<TValue>(0), _update, output);
+        _previous.Iterate(partition, task, updateSink);
+        long updated = updateSink.Updated;
         foreach (var (key, values) in grouped)
         {
             var after = _update(key, values, Optional<TState>.None);
             if (after.HasValue)
             {
                 output.Add((key, after.Value));
+                updated++;
             }
         }
 
         output.Flush();
+        Counts.Set(partition, output.Total, updated, updateSink.Removed, 0, 0);
         if (_stateSizes is not null)
         {
             Volatile.Write(ref _stateSizes[partition], output.Total);
@@ -104,6 +112,10 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
         Output output)
         : IChunkSink<(TKey, TState)>
     {
+        public long Updated { get; private set; }
+
+        public long Removed { get; private set; }
+
         public void Accept(ReadOnlySpan<(TKey, TState)> chunk)
         {
             for (int i = 0; i < chunk.Length; i++)
@@ -116,6 +128,14 @@ internal sealed class UpdateStateRdd<TKey, TValue, TState> : Rdd<(TKey, TState)>
                 if (after.HasValue)
                 {
                     output.Add((key, after.Value));
+                    if (!ReferenceEquals(values, none))
+                    {
+                        Updated++;
+                    }
+                }
+                else
+                {
+                    Removed++;
                 }
             }
         }

@@ -41,6 +41,11 @@ internal sealed class InternalMapWithStateDStream<TKey, TValue, TState, TMapped>
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();
 
+    internal override Monitoring.StateOperatorInfo? StateAt(Time time) =>
+        GeneratedAt(time) is MapWithStateRdd<TKey, TValue, TState, TMapped> rdd && rdd.Counts.Totals() is { } c
+            ? new Monitoring.StateOperatorInfo(Id, Name, ToString(), c.Keys, c.Bytes, "sampled", c.Updated, c.Removed, c.TimedOut)
+            : null;
+
     protected internal override Rdd<MapWithStateRecord<TKey, TState, TMapped>>? Compute(Time validTime)
     {
         var previous = GetOrCompute(validTime - SlideDuration);

@@ -113,6 +113,49 @@ internal sealed class StateMap<TKey, TState>
         _count--;
     }
 
+    /// <summary>
+    /// Live keys this map itself holds that were written at <paramref name="updateTimeMs"/>: the keys a batch updated. Walks this map's
+    /// own table once (the batch's layer; the whole state only right after the chain was flattened, which cost as much).
+    /// </summary>
+    public int WrittenAt(long updateTimeMs)
+    {
+        int n = 0;
+        foreach (var entry in _entries.Values)
+        {
+            if (!entry.Deleted && entry.UpdateTimeMs == updateTimeMs)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> stored entries, newest layer first, for a size estimate: cheap (no flattening), and an
+    /// entry a newer layer replaced may be among them, which does not matter for an average size.
+    /// </summary>
+    public List<(TKey Key, TState State)> Sample(int count)
+    {
+        var result = new List<(TKey, TState)>(count);
+        for (var map = this; map is not null && result.Count < count; map = map._parent)
+        {
+            foreach (var (key, entry) in map._entries)
+            {
+                if (!entry.Deleted)
+                {
+                    result.Add((key, entry.State));
+                    if (result.Count == count)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Every live key with its state and update time, each key once (the newest layer wins).</summary>
     public IEnumerable<(TKey Key, TState State, long UpdateTimeMs)> GetAll()
     {
