@@ -74,6 +74,40 @@ public abstract class DStreamBase
     /// <summary>The state this stream holds after the batch at <paramref name="time"/>, for stateful operators; null for the others or when unknown.</summary>
     internal virtual Monitoring.StateOperatorInfo? StateAt(Time time) => null;
 
+    /// <summary>
+    /// What the dataset generated at <paramref name="time"/> holds in the block store, where stateful streams keep their
+    /// state partition by partition: (records, bytes) summed over the stored partitions and whether all of them are; null
+    /// when nothing was generated at that time.
+    /// </summary>
+    private protected (long Records, long Bytes, bool Complete)? StoredAt(Time time)
+    {
+        if (GeneratedAt(time) is not { } rdd)
+        {
+            return null;
+        }
+
+        var blocks = Context.SluiceContext.BlockManager;
+        long bytes = 0;
+        long records = 0;
+        bool stored = true;
+        for (int p = 0; p < rdd.NumPartitions; p++)
+        {
+            var id = Storage.BlockId.Rdd(rdd.Id, p);
+            long size = blocks.StoredBytes(id);
+            int count = blocks.RecordCount(id);
+            if (size < 0 || count < 0)
+            {
+                stored = false;
+                continue;
+            }
+
+            bytes += size;
+            records += count;
+        }
+
+        return (records, bytes, stored);
+    }
+
     internal virtual void Initialize(Time zeroTime)
     {
         if (ZeroTime is { } z && z != zeroTime)

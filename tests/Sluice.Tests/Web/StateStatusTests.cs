@@ -140,4 +140,46 @@ public sealed class StateStatusTests
             }
         }
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AnIncrementalWindowReportsTheKeysItHoldsAsItsState()
+    {
+        await Task.Yield();
+        string dir = Path.Combine(Path.GetTempPath(), "sluice-state-ui-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var h = new StreamingHarness(configure: c => c.Set(ConfigKeys.UiPort, "0").SetAppName("window-state-test"));
+            var ui = h.Context.UseWebUi(TextWriter.Null)!;
+            h.Context.Checkpoint(dir);
+            var queue = new Queue<Rdd<(string, int)>>(Batches.Select(b => h.Context.SluiceContext.Parallelize(b.Select(kv => (kv.Key, 1)).ToArray(), 2)));
+            var windowed = h.Context.QueueStream(queue).ReduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b,
+                TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), partitions: 2, filter: kv => kv.Item2 != 0);
+            var sizes = new Dictionary<long, long>();
+            windowed.ForeachRDD((rdd, t) => sizes[t.Milliseconds] = rdd.Count());
+            h.Start();
+            string api = $"{ui.Url}/api/v1/applications/{ui.State.Application.Id}";
+            for (int i = 0; i < Batches.Length; i++)
+            {
+                long time = (i + 1) * 1000L;
+                h.RunBatch();
+                Assert.True(h.Context.WaitForListenerEvents(Wait.Limit));
+
+                // The window holds each key seen in its last three batches (a key whose count fell to zero is filtered out).
+                var expected = Batches.Skip(Math.Max(0, i - 2)).Take(Math.Min(3, i + 1)).SelectMany(b => b).Select(kv => kv.Key).Distinct().Count();
+                var w = Get($"{api}/streaming/state").AsArray().Single(s => (int)s!["streamId"]! == windowed.Id)!;
+                Assert.Equal("ReduceByKeyAndWindow", (string?)w["name"]);
+                Assert.Equal(time, (long)w["batchId"]!);
+                Assert.Equal(expected, (long)w["numKeys"]!);
+                Assert.Equal(sizes[time], (long)w["numKeys"]!);
+                Assert.True(expected == 0 || (long)w["memoryBytes"]! > 0, "a window with keys takes memory");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
 }

@@ -52,6 +52,10 @@ internal sealed class EventTimeWindowStateDStream<T, TKey, TAccumulator> : DStre
 
     internal override bool MustCheckpoint => true;
 
+    /// <summary>The window's state is its persisted dataset: one record per (window, key) still held.</summary>
+    internal override Monitoring.StateOperatorInfo? StateAt(Time time) =>
+        StoredAt(time) is { Complete: true } s ? new Monitoring.StateOperatorInfo(Id, Name, ToString(), s.Records, s.Bytes, "blocks", null, null, null) : null;
+
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<(long, TKey)>();

@@ -51,6 +51,10 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
 
     internal override bool MustCheckpoint => true;
 
+    /// <summary>The window's state is its persisted dataset: one record per (window, key) still held.</summary>
+    internal override Monitoring.StateOperatorInfo? StateAt(Time time) =>
+        StoredAt(time) is { Complete: true } s ? new Monitoring.StateOperatorInfo(Id, "ReduceByKeyAndWindow", ToString(), s.Records, s.Bytes, "blocks", null, null, null) : null;
+
     private protected override Partitioner? RestoredPartitioner => _partitioner;
 
     private protected override bool RestoredKeysHashStably => Partitioner.IsProcessStable<TKey>();

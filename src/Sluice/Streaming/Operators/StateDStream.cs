@@ -73,37 +73,13 @@ internal sealed class StateDStream<TKey, TValue, TState> : DStream<(TKey, TState
 
     internal override Monitoring.StateOperatorInfo? StateAt(Time time)
     {
-        if (GeneratedAt(time) is not { } rdd)
+        var stored = StoredAt(time);
+        if (GeneratedAt(time) is UpdateStateRdd<TKey, TValue, TState> update && update.Counts.Totals() is { } counts)
         {
-            return null;
+            return new Monitoring.StateOperatorInfo(Id, "UpdateStateByKey", ToString(), counts.Keys, stored?.Bytes ?? 0, "blocks", counts.Updated, counts.Removed, null);
         }
 
-        // The state of a batch is stored in the block store partition by partition: its record counts and size estimates.
-        var blocks = Context.SluiceContext.BlockManager;
-        long bytes = 0;
-        long keys = 0;
-        bool stored = true;
-        for (int p = 0; p < rdd.NumPartitions; p++)
-        {
-            var id = BlockId.Rdd(rdd.Id, p);
-            long size = blocks.StoredBytes(id);
-            int records = blocks.RecordCount(id);
-            if (size < 0 || records < 0)
-            {
-                stored = false;
-                continue;
-            }
-
-            bytes += size;
-            keys += records;
-        }
-
-        if (rdd is UpdateStateRdd<TKey, TValue, TState> update && update.Counts.Totals() is { } counts)
-        {
-            return new Monitoring.StateOperatorInfo(Id, "UpdateStateByKey", ToString(), counts.Keys, bytes, "blocks", counts.Updated, counts.Removed, null);
-        }
-
-        return stored ? new Monitoring.StateOperatorInfo(Id, "UpdateStateByKey", ToString(), keys, bytes, "blocks", null, null, null) : null;
+        return stored is { Complete: true } s ? new Monitoring.StateOperatorInfo(Id, "UpdateStateByKey", ToString(), s.Records, s.Bytes, "blocks", null, null, null) : null;
     }
 
     protected internal override Rdd<(TKey, TState)>? Compute(Time validTime)
