@@ -161,7 +161,7 @@ public static class SluiceCommand
             return 0;
         }
 
-        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, kafkaMock, checkpointCommand, list };
+        var root = new RootCommand("Sluice: micro-batch stream processing for .NET, in the model of Spark Streaming") { runExample, submit, feed, history, kafkaMock, checkpointCommand, ClusterCommands.Worker(output, stop), ClusterCommands.Cluster(output, error, stop), list };
         try
         {
             var parse = root.Parse(args);
@@ -347,9 +347,10 @@ public static class SluiceCommand
     }
 
     // A token cancelled by Ctrl+C, SIGTERM or the caller's token.
-    private static SignalToken StopSignals(CancellationToken stop) => new(stop);
+    internal static SignalToken StopSignals(CancellationToken stop) => new(stop);
 
-    private sealed class SignalToken : IDisposable
+    /// <summary>Cancelled by SIGINT, SIGTERM or the caller's token.</summary>
+    internal sealed class SignalToken : IDisposable
     {
         private readonly CancellationTokenSource _source;
         private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _signals = [];
@@ -368,6 +369,8 @@ public static class SluiceCommand
         }
 
         public CancellationToken Token => _source.Token;
+
+        public void Cancel() => _source.Cancel();
 
         public void Dispose()
         {

@@ -43,7 +43,19 @@ switch (args.FirstOrDefault())
     case "socket-wordcount":
         return SocketWordCountApp.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 
+    case "partitions":
+    {
+        // partitions <n> <key...>: the HashPartitioner partition of each string key and of (key, i) tuples, one per line.
+        var partitioner = new Sluice.Datasets.HashPartitioner(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+        for (int i = 2; i < args.Length; i++)
+        {
+            Console.WriteLine($"{partitioner.GetPartition(args[i])} {partitioner.GetPartition((args[i], i))}");
+        }
+
+        return 0;
+    }
+
     default:
-        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...] | echo [args...] | socket-wordcount <host> <port>");
+        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...] | echo [args...] | socket-wordcount <host> <port> | partitions <n> <key...>");
         return 2;
 }

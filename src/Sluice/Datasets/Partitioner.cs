@@ -18,11 +18,18 @@ public abstract class Partitioner : IEquatable<Partitioner>
     /// <inheritdoc />
     public override int GetHashCode() => NumPartitions;
 
-    /// <summary>True when every process hashes <typeparamref name="TKey"/> alike (primitives and enums; not strings, whose hash is randomized per process).</summary>
+    /// <summary>
+    /// True when a data checkpoint's partitions may be trusted by another process: primitives and enums, whose hash never
+    /// changed. Strings and tuples hash stably now (<see cref="StableHash"/>) but did not when older checkpoints were
+    /// written, so their restored keys are still placed again.
+    /// </summary>
     internal static bool IsProcessStable<TKey>() => typeof(TKey).IsPrimitive || typeof(TKey).IsEnum;
 }
 
-/// <summary>Partitions by the key's hash code modulo the number of partitions, Spark's default.</summary>
+/// <summary>
+/// Partitions by the key's process-independent hash (<see cref="StableHash"/>) modulo the number of partitions, Spark's
+/// default; every process places a key of a stable type in the same partition.
+/// </summary>
 public sealed class HashPartitioner : Partitioner
 {
     /// <summary>Creates a hash partitioner with <paramref name="partitions"/> partitions.</summary>
@@ -43,8 +50,9 @@ public sealed class HashPartitioner : Partitioner
             return 0;
         }
 
-        // The generic comparer devirtualizes for value-type keys: no boxing on the shuffle path.
-        int h = EqualityComparer<TKey>.Default.GetHashCode(key);
+        // A process-independent hash: in cluster mode the map tasks on every executor and the driver must agree on
+        // where a key lives, and string.GetHashCode is randomized per process. No boxing for value-type keys.
+        int h = StableHash.Of(key);
         return (int)((uint)h % (uint)NumPartitions);
     }
 

@@ -1,0 +1,62 @@
+using Sluice.Datasets;
+using Xunit;
+
+namespace Sluice.Tests.Datasets;
+
+/// <summary>In cluster mode every process must place a key in the same shuffle partition: the hash may not depend on the process.</summary>
+public sealed class StableHashTests
+{
+    private static readonly string[] Keys = [.. Enumerable.Range(0, 200).Select(static i => $"word-{i}"), "", "ünïcødé", "a b c"];
+
+    [Fact]
+    public void TwoProcessesAndThisOnePlaceEveryStringKeyAndTupleKeyInTheSamePartition()
+    {
+        string app = Path.Combine(AppContext.BaseDirectory, "Sluice.TestApps.dll");
+        var (code1, out1, err1) = ChildProcess.Run([app, "partitions", "16", .. Keys]);
+        var (code2, out2, err2) = ChildProcess.Run([app, "partitions", "16", .. Keys]);
+        Assert.True(code1 == 0, err1);
+        Assert.True(code2 == 0, err2);
+
+        var partitioner = new HashPartitioner(16);
+        var here = Keys.Select((key, i) => $"{partitioner.GetPartition(key)} {partitioner.GetPartition((key, i + 2))}").ToArray();
+        Assert.Equal(here, Lines(out1));
+        Assert.Equal(here, Lines(out2));
+
+        // Not a constant: the keys spread over the partitions.
+        Assert.True(here.Distinct().Count() > 12, string.Join(", ", here.Distinct()));
+    }
+
+    [Fact]
+    public void StringsTuplesAndPairsHashByValueAndIntegersHashToThemselves()
+    {
+        Assert.Equal(StableHash.Of("abc"), StableHash.Of(new string(['a', 'b', 'c'])));
+        Assert.NotEqual(StableHash.Of(("a", "b")), StableHash.Of(("b", "a")));
+        Assert.Equal(StableHash.Of(("a", 1L)), StableHash.Of(new KeyValuePair<string, long>("a", 1L)));
+        Assert.Equal(StableHash.Of("a"), StableHash.Of<string?>("a"));
+        Assert.Equal(0, StableHash.Of<string?>(null));
+        Assert.Equal(StableHash.Of(7), StableHash.Of<int?>(7));
+        Assert.Equal(41, new HashPartitioner(100).GetPartition(41));
+        Assert.Equal(41, new HashPartitioner(100).GetPartition(141L));
+    }
+
+    [Fact]
+    public void SaysWhichKeyTypesHashAlikeInEveryProcess()
+    {
+        Assert.True(StableHash.IsStable<string>());
+        Assert.True(StableHash.IsStable<(long, string)>());
+        Assert.True(StableHash.IsStable<KeyValuePair<string, (int, Guid)>>());
+        Assert.True(StableHash.IsStable<StableKey>());
+        Assert.False(StableHash.IsStable<PlainKey>());
+        Assert.False(StableHash.IsStable<(int, PlainKey)>());
+        Assert.Equal(StableHash.OfString("k") ^ 5, StableHash.Of(new StableKey("k", 5)));
+    }
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private sealed record PlainKey(string Name);
+
+    private sealed record StableKey(string Name, int N) : IStableHash
+    {
+        public int StableHashCode() => StableHash.OfString(Name) ^ N;
+    }
+}
