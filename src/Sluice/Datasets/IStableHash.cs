@@ -7,6 +7,6 @@ namespace Sluice.Datasets;
 /// </summary>
 public interface IStableHash
 {
-    /// <summary>A hash code that depends only on the value, never on the process (combine members with <see cref="StableHash.Of{T}"/>).</summary>
+    /// <summary>A hash code that depends only on the value, never on the process (combine members with <see cref="KeyHash.Of{T}"/>).</summary>
     int StableHashCode();
 }

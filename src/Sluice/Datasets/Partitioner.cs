@@ -20,14 +20,14 @@ public abstract class Partitioner : IEquatable<Partitioner>
 
     /// <summary>
     /// True when a data checkpoint's partitions may be trusted by another process: primitives and enums, whose hash never
-    /// changed. Strings and tuples hash stably now (<see cref="StableHash"/>) but did not when older checkpoints were
+    /// changed. Strings and tuples hash stably now (<see cref="KeyHash"/>) but did not when older checkpoints were
     /// written, so their restored keys are still placed again.
     /// </summary>
     internal static bool IsProcessStable<TKey>() => typeof(TKey).IsPrimitive || typeof(TKey).IsEnum;
 }
 
 /// <summary>
-/// Partitions by the key's process-independent hash (<see cref="StableHash"/>) modulo the number of partitions, Spark's
+/// Partitions by the key's process-independent hash (<see cref="KeyHash"/>) modulo the number of partitions, Spark's
 /// default; every process places a key of a stable type in the same partition.
 /// </summary>
 public sealed class HashPartitioner : Partitioner
@@ -52,7 +52,7 @@ public sealed class HashPartitioner : Partitioner
 
         // A process-independent hash: in cluster mode the map tasks on every executor and the driver must agree on
         // where a key lives, and string.GetHashCode is randomized per process. No boxing for value-type keys.
-        int h = StableHash.Of(key);
+        int h = KeyHash.Of(key);
         return (int)((uint)h % (uint)NumPartitions);
     }
 

@@ -4,7 +4,7 @@ using Xunit;
 namespace Sluice.Tests.Datasets;
 
 /// <summary>In cluster mode every process must place a key in the same shuffle partition: the hash may not depend on the process.</summary>
-public sealed class StableHashTests
+public sealed class KeyHashTests
 {
     private static readonly string[] Keys = [.. Enumerable.Range(0, 200).Select(static i => $"word-{i}"), "", "ünïcødé", "a b c"];
 
@@ -29,12 +29,12 @@ public sealed class StableHashTests
     [Fact]
     public void StringsTuplesAndPairsHashByValueAndIntegersHashToThemselves()
     {
-        Assert.Equal(StableHash.Of("abc"), StableHash.Of(new string(['a', 'b', 'c'])));
-        Assert.NotEqual(StableHash.Of(("a", "b")), StableHash.Of(("b", "a")));
-        Assert.Equal(StableHash.Of(("a", 1L)), StableHash.Of(new KeyValuePair<string, long>("a", 1L)));
-        Assert.Equal(StableHash.Of("a"), StableHash.Of<string?>("a"));
-        Assert.Equal(0, StableHash.Of<string?>(null));
-        Assert.Equal(StableHash.Of(7), StableHash.Of<int?>(7));
+        Assert.Equal(KeyHash.Of("abc"), KeyHash.Of(new string(['a', 'b', 'c'])));
+        Assert.NotEqual(KeyHash.Of(("a", "b")), KeyHash.Of(("b", "a")));
+        Assert.Equal(KeyHash.Of(("a", 1L)), KeyHash.Of(new KeyValuePair<string, long>("a", 1L)));
+        Assert.Equal(KeyHash.Of("a"), KeyHash.Of<string?>("a"));
+        Assert.Equal(0, KeyHash.Of<string?>(null));
+        Assert.Equal(KeyHash.Of(7), KeyHash.Of<int?>(7));
         Assert.Equal(41, new HashPartitioner(100).GetPartition(41));
         Assert.Equal(41, new HashPartitioner(100).GetPartition(141L));
     }
@@ -42,13 +42,13 @@ public sealed class StableHashTests
     [Fact]
     public void SaysWhichKeyTypesHashAlikeInEveryProcess()
     {
-        Assert.True(StableHash.IsStable<string>());
-        Assert.True(StableHash.IsStable<(long, string)>());
-        Assert.True(StableHash.IsStable<KeyValuePair<string, (int, Guid)>>());
-        Assert.True(StableHash.IsStable<StableKey>());
-        Assert.False(StableHash.IsStable<PlainKey>());
-        Assert.False(StableHash.IsStable<(int, PlainKey)>());
-        Assert.Equal(StableHash.OfString("k") ^ 5, StableHash.Of(new StableKey("k", 5)));
+        Assert.True(KeyHash.IsStable<string>());
+        Assert.True(KeyHash.IsStable<(long, string)>());
+        Assert.True(KeyHash.IsStable<KeyValuePair<string, (int, Guid)>>());
+        Assert.True(KeyHash.IsStable<StableKey>());
+        Assert.False(KeyHash.IsStable<PlainKey>());
+        Assert.False(KeyHash.IsStable<(int, PlainKey)>());
+        Assert.Equal(KeyHash.OfString("k") ^ 5, KeyHash.Of(new StableKey("k", 5)));
     }
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -57,6 +57,6 @@ public sealed class StableHashTests
 
     private sealed record StableKey(string Name, int N) : IStableHash
     {
-        public int StableHashCode() => StableHash.OfString(Name) ^ N;
+        public int StableHashCode() => KeyHash.OfString(Name) ^ N;
     }
 }

@@ -15,7 +15,7 @@ namespace Sluice.Datasets;
 /// its GetHashCode, which is right in one process but may differ between processes (<see cref="IsStable{T}"/> is
 /// false for it, and cluster mode refuses to shuffle it).
 /// </summary>
-public static class StableHash
+public static class KeyHash
 {
     /// <summary>The stable hash of <paramref name="value"/> (0 for null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,7 +88,7 @@ public static class StableHash
 
     private static class Cache<T>
     {
-        public static readonly bool KeepsOwnHash = StableHash.KeepsOwnHash(typeof(T));
+        public static readonly bool KeepsOwnHash = KeyHash.KeepsOwnHash(typeof(T));
 
         public static readonly bool Stable = IsStable(typeof(T));
 
@@ -117,7 +117,7 @@ public static class StableHash
         }
 
         private static Func<T, int> Typed(string name, params Type[] arguments) =>
-            typeof(StableHash).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(arguments).CreateDelegate<Func<T, int>>();
+            typeof(KeyHash).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(arguments).CreateDelegate<Func<T, int>>();
     }
 
     private static int OfStableHash<T>(T value)
