@@ -191,17 +191,23 @@ public sealed class BadRecordTests : IDisposable
                 Assert.False(h.RunBatch().Failed);
             }
 
+            // Empty batches past the state's data checkpoint (every 10 batches), so no restart needs batch 2000 computed again.
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.False(h.RunBatch().Failed);
+            }
+
             Assert.Equal(1, views!.DeadLetterCount);
         }
 
-        // The restart goes on from the checkpoint of batch 3000 (which may run again): the bad record of batch 2000 is
-        // still counted, once; main started the count at 0 again.
+        // The restart goes on from the checkpoint of batch 13000 (which may run again): the bad record of batch 2000 is
+        // still counted, once, not reset to 0 and not counted twice.
         var second = new Results();
-        using (var h = StreamingHarness.Recoverable(Checkpoint, ssc => views = Build(ssc, second, deadLetters: true), startMillis: 3000))
+        using (var h = StreamingHarness.Recoverable(Checkpoint, ssc => views = Build(ssc, second, deadLetters: true), startMillis: 13000))
         {
             h.Start();
             Assert.False(h.RunBatch().Failed);
-            AssertMatchesReference(second, 4000);
+            AssertMatchesReference(second, 14000);
             Assert.Equal(1, views!.DeadLetterCount);
         }
     }
