@@ -84,7 +84,7 @@ if (Wants("latency"))
 if (Wants("burst"))
 {
     rows.AddRange(BackpressureBurst.Run(cores, 10));
-    rows.AddRange(BurstMemory.Run(12));
+    rows.AddRange(BurstMemory.Run(25));
 }
 
 if (Wants("serializer"))

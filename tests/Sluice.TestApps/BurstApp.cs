@@ -19,7 +19,7 @@ internal static class BurstApp
 
     public static int Run(string[] args)
     {
-        // burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [extra key=value ...]
+        // burst <socket|raw|rate|paced|queue|file|direct> <seconds> <storage memory> [extra key=value ...]
         string source = args[0];
         int seconds = int.Parse(args[1], CultureInfo.InvariantCulture);
         var conf = new SluiceConf(loadDefaults: false).SetMaster("local[2]").Set(ConfigKeys.LogLevel, "error").Set(ConfigKeys.StorageMemory, args[2]);
@@ -31,19 +31,23 @@ internal static class BurstApp
 
         using var stop = new CancellationTokenSource();
         string scratch = Directory.CreateTempSubdirectory("sluice-burst-").FullName;
+        string spills = Directory.CreateDirectory(Path.Combine(scratch, "local")).FullName;
+        conf.Set(ConfigKeys.LocalDir, spills);
         long processed = 0;
+        long maxSpill = 0;
         try
         {
             using var ssc = new StreamingContext(conf, TimeSpan.FromSeconds(1));
             var lines = source switch
             {
-                "socket" => ssc.SocketTextStream("127.0.0.1", Serve(stop.Token, SendLines)),
+                "socket" => ssc.SocketTextStream("127.0.0.1", Serve(stop.Token, SendLines), Environment.GetEnvironmentVariable("SLUICE_BURST_SER") == "1" ? StorageLevel.MemoryAndDiskSer : null),
                 "raw" => ssc.RawSocketStream<string>("127.0.0.1", Serve(stop.Token, SendBlocks)),
                 "rate" => ssc.RateStream(BurstPerSecond).Map(static r => r.Value.ToString(CultureInfo.InvariantCulture)),
                 "paced" => ssc.ReceiverStream(new PacedLines(10 * BurstPerSecond, ssc.Clock)),
                 "queue" => Queue(ssc, () => Interlocked.Read(ref processed), stop.Token),
                 "file" => Files(ssc, scratch, stop.Token),
-                _ => throw new ArgumentException($"unknown source '{source}' (socket, raw, rate, paced, queue, file)"),
+                "direct" => new Sluice.Direct.DirectInputDStream<string>(ssc, new GrowingLog(2, BurstPerSecond)),
+                _ => throw new ArgumentException($"unknown source '{source}' (socket, raw, rate, paced, queue, file, direct)"),
             };
             // NetworkWordCount's job: on two cores it processes far less than a socket or a 1M/s source delivers.
             lines.ForeachRDD(rdd =>
@@ -52,11 +56,40 @@ internal static class BurstApp
                 _ = rdd.FlatMap(static l => l.Split(' ')).Map(static w => (w, 1)).ReduceByKey(static (a, b) => a + b).Count();
             });
             ssc.Start();
-            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+            var sampler = new Thread(() =>
+            {
+                // The spilled blocks on disk, sampled: what a bound on spilled input must keep small.
+                while (!stop.IsCancellationRequested)
+                {
+                    maxSpill = Math.Max(maxSpill, SpilledBytes(spills));
+                    stop.Token.WaitHandle.WaitOne(100);
+                }
+            }) { IsBackground = true };
+            sampler.Start();
+            if (Environment.GetEnvironmentVariable("SLUICE_BURST_TRACE") == "1")
+            {
+                // A timeline on stderr for finding where the memory goes: RSS, managed heap, blocks held.
+                var blocks = ssc.SluiceContext.BlockManager;
+                for (int s = 0; s < seconds * 2; s++)
+                {
+                    Thread.Sleep(500);
+                    var gc = GC.GetGCMemoryInfo();
+                    Console.Error.WriteLine($"t={s / 2.0:F1} rss={Environment.WorkingSet >> 20} hwm={PeakRss() >> 20} heap={GC.GetTotalMemory(false) >> 20} " +
+                        $"gcheap={gc.HeapSizeBytes >> 20} frag={gc.FragmentedBytes >> 20} committed={gc.TotalCommittedBytes >> 20} blockmem={blocks.MemoryUsed >> 20} " +
+                        $"blocks={blocks.BlockCount} disk={blocks.DiskBlockCount} processed={Interlocked.Read(ref processed)}");
+                }
+            }
+            else
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(seconds));
+            }
+
             Console.WriteLine($"peak-rss-bytes {PeakRss()}");
             Console.WriteLine($"processed {Interlocked.Read(ref processed)}");
+            Console.WriteLine($"max-spill-bytes {Volatile.Read(ref maxSpill)}");
             Console.Out.Flush();
             stop.Cancel();
+            sampler.Join();
             ssc.Stop(stopSluiceContext: true, stopGracefully: false);
         }
         finally
@@ -65,6 +98,30 @@ internal static class BurstApp
         }
 
         return 0;
+    }
+
+    private static long SpilledBytes(string directory)
+    {
+        long bytes = 0;
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    bytes += new FileInfo(file).Length;
+                }
+                catch (FileNotFoundException)
+                {
+                    // Removed by its batch while counting.
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        return bytes;
     }
 
     private static long PeakRss()
@@ -147,6 +204,47 @@ internal static class BurstApp
             stream.Write(header);
             stream.Write(payload);
         }
+    }
+
+    /// <summary>
+    /// A replayable source whose partitions grow by <paramref name="perSecond"/> records a second in all, read on demand in
+    /// chunks: the direct-source path, where a batch's range may be the whole backlog.
+    /// </summary>
+    private sealed class GrowingLog(int partitions, long perSecond) : Sluice.Direct.IDirectSource<string>
+    {
+        private readonly long _started = Environment.TickCount64;
+
+        public string Description => "growing log";
+
+        public void Start() { }
+
+        public IReadOnlyList<Sluice.Direct.PartitionPositions> LatestPositions()
+        {
+            long each = (Environment.TickCount64 - _started) * perSecond / 1000 / partitions;
+            return [.. Enumerable.Range(0, partitions).Select(p => new Sluice.Direct.PartitionPositions("burst", p, 0, each))];
+        }
+
+        public long StartingPosition(Sluice.Direct.PartitionPositions partition, bool atStart) => partition.Earliest;
+
+        public void Read(Sluice.Direct.OffsetRange range, Sluice.Direct.DirectReadContext context, IChunkSink<string> sink)
+        {
+            var chunk = new string[8192];
+            for (long p = range.FromOffset; p < range.UntilOffset;)
+            {
+                int n = (int)Math.Min(chunk.Length, range.UntilOffset - p);
+                for (int i = 0; i < n; i++)
+                {
+                    chunk[i] = Line(p + i);
+                }
+
+                sink.Accept(chunk.AsSpan(0, n));
+                p += n;
+            }
+        }
+
+        public void Commit(IReadOnlyList<Sluice.Direct.OffsetRange> ranges) { }
+
+        public void Stop() { }
     }
 
     private static InputDStream<string> Queue(StreamingContext ssc, Func<long> processed, CancellationToken stop)

@@ -40,6 +40,11 @@ public static class ConfigKeys
     /// <summary>Bytes of memory the block manager may use for blocks and cached partitions.</summary>
     public const string StorageMemory = "sluice.storage.memory";
     /// <summary>
+    /// Bytes of received input blocks that may wait on disk (spilled beyond <see cref="StorageMemory"/>) for their batch:
+    /// at this bound receivers are held, so a socket's sender is slowed through TCP instead of the disk filling up; 0: no bound.
+    /// </summary>
+    public const string StorageDisk = "sluice.storage.disk";
+    /// <summary>
     /// Memory beyond <see cref="StorageMemory"/> for records in flight, running tasks and the runtime: while receivers run,
     /// a managed heap above the two is collected, and receivers wait while it stays above them.
     /// </summary>
@@ -149,7 +154,8 @@ public static class ConfigKeys
         new(LocalDir, ConfigKind.String, null, "scratch directory (default: the system temp directory)"),
         new(LogLevel, ConfigKind.String, "warn", "trace, debug, info, warn, error or off"),
         new(StorageMemory, ConfigKind.Bytes, "512m", "memory for blocks and cached partitions"),
-        new(MemoryOverhead, ConfigKind.Bytes, "256m", "memory beyond sluice.storage.memory for records in flight, tasks and the runtime; receivers wait when the heap stays above both"),
+        new(StorageDisk, ConfigKind.Bytes, "2g", "spilled input blocks waiting for their batch; receivers are held at this bound (0: no bound)"),
+        new(MemoryOverhead, ConfigKind.Bytes, "160m", "memory beyond sluice.storage.memory for records in flight, tasks and the runtime; receivers wait while the managed heap is above both"),
         new(BatchInterval, ConfigKind.Duration, null, "batch interval when not given in code"),
         new(SocketMaxLineLength, ConfigKind.Bytes, "1m", "longest line the socket source accepts"),
         new(FileStreamMinRememberDuration, ConfigKind.Duration, "60s", "how far back before a batch a file stream takes files modified since"),

@@ -12,9 +12,17 @@ public sealed class InputErrors
     private readonly ConcurrentQueue<string> _recent = new();
     private readonly BatchLogLimiter _log = new("input errors");
     private long _count;
+    private long _lostRecords;
+    private long _unknownLosses;
 
     /// <summary>Errors reported so far.</summary>
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Records given up so far, where the error could tell how many (a damaged block of a raw socket).</summary>
+    public long LostRecords => Interlocked.Read(ref _lostRecords);
+
+    /// <summary>Errors that gave up input without being able to tell how many records it held.</summary>
+    public long LossesOfUnknownSize => Interlocked.Read(ref _unknownLosses);
 
     /// <summary>The latest messages (at most 100).</summary>
     public IReadOnlyList<string> Recent => [.. _recent];
@@ -30,6 +38,21 @@ public sealed class InputErrors
         }
 
         _log.Warn(line);
+    }
+
+    /// <summary>Counts and logs an error that gave up <paramref name="records"/> records of input (-1: a number that could not be told).</summary>
+    public void Report(string source, string message, long records)
+    {
+        if (records >= 0)
+        {
+            Interlocked.Add(ref _lostRecords, records);
+        }
+        else
+        {
+            Interlocked.Increment(ref _unknownLosses);
+        }
+
+        Report(source, records >= 0 ? $"{message} ({records} records lost)" : $"{message} (records lost, how many is unknown)");
     }
 
     /// <summary>A batch completed: one line for the errors of it that were not logged.</summary>

@@ -22,6 +22,7 @@ internal sealed class BlockGenerator<T>
     private readonly CancellationTokenSource _stop = new();
     private readonly long _maxBlockBytes;
     private readonly Storage.MemoryGovernor? _memory;
+    private readonly Action? _waitForInputRoom;
     private List<T> _buffer = [];
     private bool _stopped;
     private bool _pusherDone;
@@ -36,10 +37,11 @@ internal sealed class BlockGenerator<T>
 
     private const int FirstSizeCheck = 256;
 
-    public BlockGenerator(IClock clock, TimeSpan blockInterval, int queueCapacity, double maxRate, Action<T[]> onBlock, string name, long maxBlockBytes = 0, Storage.MemoryGovernor? memory = null)
+    public BlockGenerator(IClock clock, TimeSpan blockInterval, int queueCapacity, double maxRate, Action<T[]> onBlock, string name, long maxBlockBytes = 0, Storage.MemoryGovernor? memory = null, Action? waitForInputRoom = null)
     {
         _onBlock = onBlock;
         _memory = memory;
+        _waitForInputRoom = waitForInputRoom;
         _maxBlockBytes = maxBlockBytes;
         if (maxBlockBytes <= 0)
         {
@@ -114,6 +116,7 @@ internal sealed class BlockGenerator<T>
         {
             RateLimiter.Acquire(1);
             _memory?.WaitForRoom(_stop.Token);
+            _waitForInputRoom?.Invoke();
         }
         catch (OperationCanceledException)
         {
@@ -156,6 +159,10 @@ internal sealed class BlockGenerator<T>
         try
         {
             _memory?.WaitForRoom(_stop.Token);
+
+            // On the receiver's thread, never the pusher's: a batch boundary's flush waits for the pusher, and only
+            // batches that run free the blocks this waits for.
+            _waitForInputRoom?.Invoke();
         }
         catch (OperationCanceledException)
         {

@@ -18,4 +18,7 @@ internal interface IReceiverSupervisor<T>
     void StopReceiver(string message, Exception? error);
 
     void ReportError(string message, Exception? error);
+
+    /// <summary>Reports input the receiver had to give up (-1 records: a number it could not tell), counted where lost input is counted.</summary>
+    void ReportLostRecords(string message, long records, Exception? error) => ReportError(message, error);
 }

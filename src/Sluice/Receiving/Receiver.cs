@@ -70,6 +70,12 @@ public abstract class Receiver<T>
     /// <summary>Reports a problem to the listeners and the log without stopping.</summary>
     public void ReportError(string message, Exception? error = null) => Supervisor.ReportError(message, error);
 
+    /// <summary>
+    /// Reports input that could not be stored and is given up (a block that does not deserialize): counted as an error
+    /// of this receiver and, with its <paramref name="records"/> (-1 when unknown), on the context's InputErrors.
+    /// </summary>
+    public void ReportLostRecords(string message, long records, Exception? error = null) => Supervisor.ReportLostRecords(message, records, error);
+
     internal void Attach(IReceiverSupervisor<T> supervisor) => _supervisor = supervisor;
 
     private IReceiverSupervisor<T> Supervisor =>

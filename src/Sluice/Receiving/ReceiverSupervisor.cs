@@ -46,7 +46,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         _maxRate = ssc.Conf.GetDouble(ConfigKeys.ReceiverMaxRate);
         _blocks = new BlockGenerator<T>(
             ssc.Clock, ssc.BlockInterval, ssc.Conf.GetInt(ConfigKeys.BlockQueueSize, 10), maxRate,
-            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture), ssc.Conf.GetBytes(ConfigKeys.BlockMaxSize), ssc.SluiceContext.Memory);
+            StoreBlock, streamId.ToString(System.Globalization.CultureInfo.InvariantCulture), ssc.Conf.GetBytes(ConfigKeys.BlockMaxSize), ssc.SluiceContext.Memory,
+            WaitForInputRoom);
         _info = new ReceiverInfo(streamId, receiver.GetType().Name, false, "local");
         _errorLog = new BatchLogLimiter($"errors from receiver {streamId}");
     }
@@ -117,6 +118,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public void PushBlock(T[] records, Action? onStored)
     {
+        WaitForInputRoom();
+
         // Push what is buffered first, so the receiver's records keep their order across blocks.
         _blocks.Flush();
         StoreBlock(records);
@@ -223,6 +226,12 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
         _ssc.ListenerBus.Post(l => l.OnReceiverError(info));
     }
 
+    public void ReportLostRecords(string message, long records, Exception? error)
+    {
+        ReportError(message, error);
+        _ssc.InputErrors.Report($"receiver {StreamId} ({_receiver.GetType().Name})", $"{message}{(error is null ? "" : $": {error.Message}")}", records);
+    }
+
     private void StartReceiver()
     {
         try
@@ -281,6 +290,8 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
                 return;
             }
 
+            // A receiver thread held for room must get out for OnStop to join it.
+            Volatile.Write(ref _stopping, true);
             try
             {
                 _receiver.OnStop();
@@ -289,6 +300,10 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             {
                 Log.Error($"receiver {StreamId}: OnStop threw", e);
             }
+            finally
+            {
+                Volatile.Write(ref _stopping, false);
+            }
 
             _info = _info with { Active = false };
             var info = _info;
@@ -296,6 +311,15 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             _ssc.ListenerBus.Post(l => l.OnReceiverStopped(info));
         }
     }
+
+    /// <summary>
+    /// Holds the receiver's thread while spilled input is at sluice.storage.disk, until processed batches free blocks;
+    /// a receiver being stopped or restarted gets out at once (what it stores then is one more block, not a loss).
+    /// </summary>
+    private void WaitForInputRoom() =>
+        _ssc.SluiceContext.BlockManager.WaitForInputRoom(() => Volatile.Read(ref _stopping) || _stopped.IsCancellationRequested);
+
+    private bool _stopping;
 
     private void StoreBlock(T[] records)
     {

@@ -25,7 +25,7 @@ public sealed class SluiceContext : IDisposable
         DefaultParallelism = Conf.DefaultParallelism;
         Executor = new LocalExecutor(Conf.ExecutorThreads);
         string localDir = Conf.Get(ConfigKeys.LocalDir) ?? Path.GetTempPath();
-        BlockManager = new BlockManager(Conf.GetBytes(ConfigKeys.StorageMemory), localDir);
+        BlockManager = new BlockManager(Conf.GetBytes(ConfigKeys.StorageMemory), localDir, maxInputDiskBytes: Conf.GetBytes(ConfigKeys.StorageDisk));
         ShuffleManager = new ShuffleManager();
         Scheduler = new DagScheduler(this, Executor, ShuffleManager, Conf.GetInt(ConfigKeys.TaskMaxFailures, 4));
     }

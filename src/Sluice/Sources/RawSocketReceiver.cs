@@ -35,6 +35,21 @@ public sealed class RawSocketReceiver<T>(string host, int port, StorageLevel? st
         }
     }
 
+    /// <summary>
+    /// The record count a damaged block declares: a MemoryPack array starts with its length (little-endian), and every
+    /// record takes at least a byte; -1 when the header is not a plausible count (or the block is JSON).
+    /// </summary>
+    internal static long DeclaredRecords(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 4 || !RecordSerializer.IsMemoryPackable<T>())
+        {
+            return -1;
+        }
+
+        int declared = BinaryPrimitives.ReadInt32LittleEndian(payload);
+        return declared >= 0 && declared <= payload.Length - 4 ? declared : -1;
+    }
+
     private void Receive(CancellationToken token)
     {
         try
@@ -65,7 +80,7 @@ public sealed class RawSocketReceiver<T>(string host, int port, StorageLevel? st
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    ReportError($"{host}:{port} sent a block of {length} bytes that does not deserialize as {typeof(T).Name}[]; skipped", e);
+                    ReportLostRecords($"{host}:{port} sent a block of {length} bytes that does not deserialize as {typeof(T).Name}[]; skipped", DeclaredRecords(payload), e);
                     continue;
                 }
 

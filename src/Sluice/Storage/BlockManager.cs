@@ -5,6 +5,8 @@ namespace Sluice.Storage;
 /// <summary>
 /// Stores blocks (received input, cached partitions): a memory store with a byte cap and least-recently-used eviction,
 /// and a disk store that the *AndDisk levels spill to. Its own accounting (<see cref="MemoryUsed"/>) is what the cap bounds.
+/// Input blocks on disk are bounded too (<see cref="MaxInputDisk"/>): receivers wait in <see cref="WaitForInputRoom"/>
+/// while spilled input is at the bound, so unprocessed input is held back at its source instead of filling the disk.
 /// </summary>
 public sealed class BlockManager : IDisposable
 {
@@ -13,13 +15,16 @@ public sealed class BlockManager : IDisposable
     private readonly ISerializer _serializer;
     private readonly string _diskDirectory;
     private long _memoryUsed;
+    private long _inputDiskUsed;
+    private long _inputHolds;
     private long _tick;
 
     /// <summary>Creates a block manager with a memory cap and a directory for spilled blocks.</summary>
-    public BlockManager(long maxMemoryBytes, string localDirectory, ISerializer? serializer = null, IBlockReplicator? replicator = null)
+    public BlockManager(long maxMemoryBytes, string localDirectory, ISerializer? serializer = null, IBlockReplicator? replicator = null, long maxInputDiskBytes = 0)
     {
         Replicator = replicator ?? new LocalOnlyReplicator();
         MaxMemory = maxMemoryBytes;
+        MaxInputDisk = maxInputDiskBytes;
         _serializer = serializer ?? RecordSerializer.Instance;
         _diskDirectory = Path.Combine(localDirectory, $"{SpillDirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         StaleSpillDirectories.Remove(localDirectory);
@@ -33,6 +38,67 @@ public sealed class BlockManager : IDisposable
 
     /// <summary>Bytes the memory store may hold.</summary>
     public long MaxMemory { get; }
+
+    /// <summary>Bytes of spilled input blocks at which receivers are held (0: no bound).</summary>
+    public long MaxInputDisk { get; }
+
+    /// <summary>Bytes of input blocks on disk now.</summary>
+    public long InputDiskUsed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inputDiskUsed;
+            }
+        }
+    }
+
+    /// <summary>Times a receiver was held because spilled input was at <see cref="MaxInputDisk"/>.</summary>
+    public long InputHolds => Interlocked.Read(ref _inputHolds);
+
+    /// <summary>True while spilled input is at <see cref="MaxInputDisk"/>: a receiver calling <see cref="WaitForInputRoom"/> would wait.</summary>
+    public bool IsInputFull
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return InputFullLocked;
+            }
+        }
+    }
+
+    private bool InputFullLocked => MaxInputDisk > 0 && _inputDiskUsed >= MaxInputDisk;
+
+    /// <summary>
+    /// Waits while spilled input blocks are at <see cref="MaxInputDisk"/>, until a removed block makes room or
+    /// <paramref name="giveUp"/> returns true (the receiver is being stopped); true when it waited. What a receiver
+    /// stores after this is at most its buffer and push queue, so spilled input stays within the bound plus those.
+    /// </summary>
+    public bool WaitForInputRoom(Func<bool> giveUp)
+    {
+        lock (_gate)
+        {
+            if (!InputFullLocked)
+            {
+                return false;
+            }
+
+            if (Interlocked.Increment(ref _inputHolds) == 1)
+            {
+                Log.Warn($"spilled input blocks reached sluice.storage.disk ({MaxInputDisk >> 20} MB): receivers wait until processed batches free blocks, so their sources are held back (further waits are not logged)");
+            }
+
+            // In slices, so a receiver being stopped gets out without a pulse.
+            while (InputFullLocked && !giveUp())
+            {
+                Monitor.Wait(_gate, 50);
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>Bytes the memory store holds now.</summary>
     public long MemoryUsed
@@ -139,6 +205,10 @@ public sealed class BlockManager : IDisposable
         {
             Remove(id, locked: true);
             _entries[id] = new Entry(level, values.Length) { DiskPath = path, Size = bytes.Length, LastUse = ++_tick };
+            if (id.IsInput)
+            {
+                _inputDiskUsed += bytes.Length;
+            }
         }
 
         return true;
@@ -229,6 +299,8 @@ public sealed class BlockManager : IDisposable
         {
             _entries.Clear();
             _memoryUsed = 0;
+            _inputDiskUsed = 0;
+            Monitor.PulseAll(_gate);
         }
 
         try
@@ -260,6 +332,12 @@ public sealed class BlockManager : IDisposable
         if (entry.DiskPath is { } path)
         {
             TryDelete(path);
+            if (id.IsInput)
+            {
+                // Wakes receivers held at the spill bound.
+                _inputDiskUsed -= entry.Size;
+                Monitor.PulseAll(_gate);
+            }
         }
 
         return true;
@@ -299,6 +377,10 @@ public sealed class BlockManager : IDisposable
                 victim.Values = null;
                 victim.Bytes = null;
                 victim.Size = spilled.Length;
+                if (victimId.IsInput)
+                {
+                    _inputDiskUsed += spilled.Length;
+                }
             }
             else
             {

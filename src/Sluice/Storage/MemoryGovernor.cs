@@ -4,9 +4,11 @@ namespace Sluice.Storage;
 
 /// <summary>
 /// Keeps the managed heap near <c>sluice.storage.memory</c> plus <c>sluice.memory.overhead</c> while receivers run.
-/// The garbage collector lets a heap of long-lived blocks grow to several times what is live before it collects it;
-/// while the heap is above the limit receivers wait before storing more (the pressure goes back to their sources) and
-/// this runs full, compacting collections, at most once a second and at most a fifth of the time.
+/// The garbage collector lets a heap of long-lived blocks grow to several times what is live before it collects it,
+/// and keeps freed memory committed; while the heap is above the limit receivers wait before storing more (the
+/// pressure goes back to their sources) and this runs full, compacting collections that also give the freed memory
+/// back to the system, at most once a second and at most a fifth of the time. The heap and not the resident set is
+/// watched: in a host process (a test runner, a service) most of the resident memory may not be Sluice's.
 /// </summary>
 internal sealed class MemoryGovernor : IDisposable
 {
@@ -88,7 +90,7 @@ internal sealed class MemoryGovernor : IDisposable
         bool warned = false;
         while (!_stop.Token.WaitHandle.WaitOne(CheckMillis))
         {
-            if (GC.GetTotalMemory(forceFullCollection: false) <= _limit)
+            if (!IsAboveLimit())
             {
                 Release();
                 continue;
@@ -105,23 +107,25 @@ internal sealed class MemoryGovernor : IDisposable
             }
 
             long started = Environment.TickCount64;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // Aggressive: compacting, and the freed regions are decommitted, so the resident set shrinks with the heap.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             Interlocked.Increment(ref _collections);
             lastCollection = Environment.TickCount64;
             lastPause = lastCollection - started;
-            long live = GC.GetTotalMemory(forceFullCollection: false);
-            if (live <= _limit)
+            if (!IsAboveLimit())
             {
                 Release();
             }
             else if (!warned)
             {
                 warned = true;
-                Log.Warn($"the managed heap holds {live >> 20} MB after a full collection, above the {_limit >> 20} MB of " +
+                Log.Warn($"the managed heap holds {GC.GetTotalMemory(forceFullCollection: false) >> 20} MB after a full collection, above the {_limit >> 20} MB of " +
                     "sluice.storage.memory + sluice.memory.overhead: receivers wait until batches free memory (further waits are not logged)");
             }
         }
     }
+
+    private bool IsAboveLimit() => GC.GetTotalMemory(forceFullCollection: false) > _limit;
 
     private void Release()
     {

@@ -177,6 +177,41 @@ public sealed class BadRecordTests : IDisposable
         Assert.Equal(1, views!.DeadLetterCount);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task TheDeadLetterCountIsCheckpointedSoARestartGoesOnFromItWithoutCountingARerunBatchTwice()
+    {
+        await Task.Yield();
+        DStream<(string User, string Page, long Seconds)>? views = null;
+        using (var h = StreamingHarness.Recoverable(Checkpoint, ssc => views = Build(ssc, new Results(), deadLetters: true)))
+        {
+            h.Start();
+            foreach (long batch in Batches.Keys)
+            {
+                Drop(batch);
+                Assert.False(h.RunBatch().Failed);
+            }
+
+            // Empty batches past the state's data checkpoint (every 10 batches), so no restart needs batch 2000 computed again.
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.False(h.RunBatch().Failed);
+            }
+
+            Assert.Equal(1, views!.DeadLetterCount);
+        }
+
+        // The restart goes on from the checkpoint of batch 13000 (which may run again): the bad record of batch 2000 is
+        // still counted, once, not reset to 0 and not counted twice.
+        var second = new Results();
+        using (var h = StreamingHarness.Recoverable(Checkpoint, ssc => views = Build(ssc, second, deadLetters: true), startMillis: 13000))
+        {
+            h.Start();
+            Assert.False(h.RunBatch().Failed);
+            AssertMatchesReference(second, 14000);
+            Assert.Equal(1, views!.DeadLetterCount);
+        }
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task AMapWithStateFunctionThatThrowsNamesTheOperatorAndTheRecord()
     {
