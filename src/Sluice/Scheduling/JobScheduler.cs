@@ -47,6 +47,13 @@ internal sealed class JobScheduler
 
     public event Action<Time>? BatchCompleted;
 
+    /// <summary>
+    /// Raised for a completed batch just before its OnBatchCompleted is posted, under the completion lock: observers
+    /// that post what the batch left behind (executor metrics, state) post it first, so a listener that has seen a
+    /// batch complete has seen those too. Handlers only read counters and post; they never wait on the scheduler.
+    /// </summary>
+    public event Action<Time>? BatchDescribing;
+
     /// <summary>Waits out a retry backoff; false when the context stops first. The context's clock by default; tests may replace it.</summary>
     internal Func<TimeSpan, CancellationToken, bool> RetryWait { get; set; }
 
@@ -406,6 +413,7 @@ internal sealed class JobScheduler
             foreach (var set in done)
             {
                 var info = set.ToBatchInfo();
+                BatchDescribing?.Invoke(set.Time);
                 _ssc.ListenerBus.Post(l => l.OnBatchCompleted(info));
             }
 

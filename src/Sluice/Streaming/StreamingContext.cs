@@ -81,8 +81,8 @@ public sealed class StreamingContext : IDisposable
         JobGenerator = new JobGenerator(this);
         JobScheduler.BatchCompleted += JobGenerator.OnBatchCompletion;
         JobScheduler.BatchCompleted += _ => InputErrors.EndBatch();
-        JobScheduler.BatchCompleted += _ => ListenerBus.Post(l => l.OnExecutorMetricsUpdate(ExecutorMetrics()));
-        JobScheduler.BatchCompleted += PostStateInfo;
+        JobScheduler.BatchDescribing += _ => ListenerBus.Post(l => l.OnExecutorMetricsUpdate(ExecutorMetrics()));
+        JobScheduler.BatchDescribing += PostStateInfo;
         sluiceContext.JobListener = new ListenerBusJobListener(ListenerBus);
         foreach (var plugin in configured)
         {

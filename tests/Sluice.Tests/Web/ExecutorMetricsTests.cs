@@ -42,10 +42,20 @@ public sealed class ExecutorMetricsTests
         Assert.True(last.WalSyncs > 0);
 
         // Every byte counted is in a log segment: the three blocks' records, and the block metadata log's entries.
-        long onDisk = Directory.GetFiles(dir.Combine("receivedData"), "*", SearchOption.AllDirectories)
+        // The batch's cleanup entries are written after its completion was posted: compare once no write is under way.
+        long OnDisk() => Directory.GetFiles(dir.Combine("receivedData"), "*", SearchOption.AllDirectories)
             .Concat(Directory.GetFiles(dir.Combine("receivedBlockMetadata"), "*", SearchOption.AllDirectories))
             .Sum(f => new FileInfo(f).Length);
+        var settle = System.Diagnostics.Stopwatch.StartNew();
+        long onDisk = OnDisk();
         var now = h.Context.ExecutorMetrics();
+        while (onDisk != now.WalBytesWritten && settle.Elapsed < Wait.Limit)
+        {
+            Thread.Sleep(20);
+            onDisk = OnDisk();
+            now = h.Context.ExecutorMetrics();
+        }
+
         Assert.Equal(onDisk, now.WalBytesWritten);
         Assert.True(now.WalRecordsWritten >= 3 + 3, $"{now.WalRecordsWritten} records: three blocks and their metadata at least");
 
