@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Sluice.Configuration;
 using Sluice.Datasets;
+using Sluice.Datasets.Operators;
 using Sluice.Recovery;
 using Sluice.Streaming;
+using Sluice.Tests.Streaming;
 
 namespace Sluice.Tests.Recovery;
 
@@ -236,6 +238,176 @@ public sealed class ProgramUpgradeTests : IDisposable
         Counts(words.Map(w => w[..1]), "counts").Print();
         var e = Assert.Throws<InvalidOperationException>(h.Start);
         Assert.Matches(@"two operators are named 'counts': StateDStream\[\d+\] and StateDStream\[\d+\]", e.Message);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task APendingBatchIsReRunByTheChangedProgramAndRefusedWhenItsCommittedOutputsMoved()
+    {
+        await Task.Yield();
+        var counts = new ConcurrentDictionary<long, List<(string, long)>>();
+        var written = new ConcurrentDictionary<long, List<(string, long)>>();
+        bool broken = true;
+        void Configure(SluiceConf c) => c.Set(ConfigKeys.OutputMaxRetries, "0");
+        // On a stream of its own: outputs are told apart by their kind and lineage (and kept by their order).
+        void Sink(DStream<(string, long)> state) => state.Map(kv => kv).ForeachRDD((rdd, time) =>
+        {
+            var records = rdd.Collect();
+            if (broken && time.Milliseconds == FirstRun * 1000L)
+            {
+                throw new IOException("database down (simulated)");
+            }
+
+            written[time.Milliseconds] = records;
+        });
+
+        using (var h = StreamingHarness.Recoverable(CheckpointDirectory, ssc =>
+        {
+            var state = Counts(Words(ssc, Input), "counts");
+            Collect(state, counts);
+            Sink(state);
+        }, configure: Configure))
+        {
+            h.Start();
+            for (int b = 0; b < FirstRun - 1; b++)
+            {
+                Drop(b);
+                h.RunBatch();
+            }
+
+            // The last batch: its first output commits, its second fails, so it stays pending, partly written.
+            Drop(FirstRun - 1);
+            h.Clock.SetTime(FirstRun * 1000L);
+            var e = Assert.Throws<StreamingQueryException>(() => h.Context.AwaitTerminationOrTimeout(Wait.Limit));
+            Assert.Contains("database down (simulated)", e.Message);
+        }
+
+        Assert.True(counts.ContainsKey(FirstRun * 1000L));
+        Assert.False(written.ContainsKey(FirstRun * 1000L));
+        broken = false;
+
+        // The outputs in the other order: output 0 committed the pending batch, and output 0 is now another one.
+        var refused = Assert.Throws<CheckpointException>(() => StreamingHarness.Recoverable(CheckpointDirectory, ssc =>
+        {
+            var state = Counts(Words(ssc, Input), "counts");
+            Sink(state);
+            Collect(state, counts);
+        }, startMillis: FirstRun * 1000L, configure: Configure));
+        Assert.Contains($"batch {FirstRun * 1000L} ms was partly written before the stop", refused.Message);
+
+        // Changed, with the outputs kept in their order: a stream built first renumbers every other one, a Print is added.
+        using (var h = StreamingHarness.Recoverable(CheckpointDirectory, ssc =>
+        {
+            ssc.TextFileStream(Input).Map(l => l.Length);
+            var state = Counts(Words(ssc, Input), "counts");
+            Collect(state, counts);
+            Sink(state);
+            state.Print();
+        }, startMillis: FirstRun * 1000L, configure: Configure))
+        {
+            h.Start();
+            h.WaitForBatch(FirstRun * 1000L);
+            for (int b = FirstRun; b < Total; b++)
+            {
+                Drop(b);
+                h.RunBatch();
+            }
+
+            Assert.Contains(h.Context.UpgradeReport, l => l.StartsWith("kept state of 'counts'", StringComparison.Ordinal));
+        }
+
+        for (int b = 1; b <= Total; b++)
+        {
+            AssertState(CountOf(Words(0, b)), counts[b * 1000L], $"counts, batch {b}");
+            AssertState(CountOf(Words(0, b)), written[b * 1000L], $"sink, batch {b}");
+        }
+    }
+
+    /// <summary>A replayable in-memory log of one partition whose records are their positions.</summary>
+    private sealed class MemoryLog : Sluice.Direct.IDirectSource<long>
+    {
+        private long _size;
+
+        public string Description => "in-memory log";
+
+        public void Append(long records) => Interlocked.Add(ref _size, records);
+
+        public void Start() { }
+
+        public IReadOnlyList<Sluice.Direct.PartitionPositions> LatestPositions() => [new Sluice.Direct.PartitionPositions("log", 0, 0, Interlocked.Read(ref _size))];
+
+        public long StartingPosition(Sluice.Direct.PartitionPositions partition, bool atStart) => partition.Earliest;
+
+        public void Read(Sluice.Direct.OffsetRange range, Sluice.Direct.DirectReadContext context, IChunkSink<long> sink)
+        {
+            var records = new long[range.Count];
+            for (long p = range.FromOffset; p < range.UntilOffset; p++)
+            {
+                records[p - range.FromOffset] = p;
+            }
+
+            sink.Accept(records);
+        }
+
+        public void Commit(IReadOnlyList<Sluice.Direct.OffsetRange> ranges) { }
+
+        public void Stop() { }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ADirectSourcesPositionsFollowItsNameIntoTheChangedProgram()
+    {
+        await Task.Yield();
+        var log = new MemoryLog();
+        var read = new ConcurrentDictionary<long, List<long>>();
+        var state = new ConcurrentDictionary<long, List<(long, long)>>();
+        DStream<long> Source(StreamingContext ssc) =>
+            new Sluice.Direct.DirectInputDStream<long>(ssc, log, new Sluice.Direct.DirectStreamOptions()).Named("orders");
+        void Program(DStream<long> records)
+        {
+            Collect(records, read);
+            var sums = records.Map(p => (p % 3, p)).UpdateStateByKey<long, long, long>((values, s) => new Optional<long>(s.GetValueOrDefault(0) + values.Sum()), 2);
+            sums.Checkpoint(TimeSpan.FromSeconds(1));
+            Collect(sums.Named("sums"), state);
+        }
+
+        var sizes = Enumerable.Range(0, Total).Select(b => 3L + (b * 7 % 5)).ToArray();
+        using (var h = StreamingHarness.Recoverable(CheckpointDirectory, ssc => Program(Source(ssc))))
+        {
+            h.Start();
+            for (int b = 0; b < FirstRun; b++)
+            {
+                log.Append(sizes[b]);
+                h.RunBatch();
+            }
+        }
+
+        // Records arrive while the program is down; the new program builds another direct stream first (a new source,
+        // which starts empty), so the named one has another id and another position among direct streams.
+        log.Append(100);
+        var other = new MemoryLog();
+        using (var h = StreamingHarness.Recoverable(CheckpointDirectory, ssc =>
+        {
+            new Sluice.Direct.DirectInputDStream<long>(ssc, other, new Sluice.Direct.DirectStreamOptions()).Named("audit").Print();
+            Program(Source(ssc).Filter(_ => true));
+        }, startMillis: FirstRun * 1000L))
+        {
+            h.Start();
+            for (int b = FirstRun; b < Total; b++)
+            {
+                log.Append(sizes[b]);
+                h.RunBatch();
+            }
+
+            Assert.Contains(h.Context.UpgradeReport, l => l.StartsWith("kept state of 'orders' (Direct of long) from checkpoint (positions of 1 partition(s))", StringComparison.Ordinal));
+            Assert.Contains(h.Context.UpgradeReport, l => l.StartsWith("new operator 'audit' (Direct of long) starts empty", StringComparison.Ordinal));
+        }
+
+        // Every record once, none twice, none missed: the positions continued where the old program stopped.
+        long total = sizes.Sum() + 100;
+        Assert.Equal(Enumerable.Range(0, (int)total).Select(i => (long)i), read.Values.SelectMany(r => r).Order());
+        var all = Enumerable.Range(0, (int)total).Select(i => (long)i).ToList();
+        var last = state[Total * 1000L].ToDictionary(kv => kv.Item1, kv => kv.Item2);
+        Assert.Equal(all.GroupBy(p => p % 3).ToDictionary(g => g.Key, g => g.Sum()).OrderBy(kv => kv.Key), last.OrderBy(kv => kv.Key));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
