@@ -197,29 +197,42 @@ internal static class ProgramUpgrade
     }
 
     /// <summary>
-    /// A pending batch that some outputs committed re-runs only the others; the commit records name outputs by their id
-    /// (registration order), so those ids must still be the same outputs.
+    /// A batch the restart runs again (pending, or after the checkpoint it continues from, which an older one may be
+    /// after a fallback) skips the outputs that committed it; the commit records name outputs by their id
+    /// (registration order), so those ids must still be the same outputs (kind and lineage).
     /// </summary>
     private static void CheckPendingOutputs(Checkpoint checkpoint, IReadOnlyList<IOutputStream> outputs, CommitLog? commits, string root)
     {
-        if (commits is null || checkpoint.PendingTimesMs.Length == 0)
+        if (commits is null)
         {
             return;
         }
 
         var before = checkpoint.Outputs ?? [];
         var after = DescribeOutputs(outputs);
+        var committed = new List<(long TimeMs, int OutputOpId)>(commits.CommittedAfter(checkpoint.LastGeneratedMs));
         foreach (long time in checkpoint.PendingTimesMs)
         {
             for (int id = 0; id < before.Length; id++)
             {
-                if (commits.IsCommitted(time, id) && (id >= after.Length || after[id] != before[id]))
+                if (time <= checkpoint.LastGeneratedMs && commits.IsCommitted(time, id))
                 {
-                    throw new CheckpointException(
-                        $"cannot restore checkpoint directory {root} into the changed program: batch {time} ms was partly written before the stop " +
-                        $"(output {id}, {before[id]}, committed it) and output {id} is now {(id < after.Length ? after[id] : "absent")}; " +
-                        "run the previous program until the batch completes (a graceful stop completes it), or keep the existing outputs in their order and add new ones after them");
+                    committed.Add((time, id));
                 }
+            }
+        }
+
+        committed.Sort();
+        foreach (var (time, id) in committed)
+        {
+            string was = id < before.Length ? before[id] : "an output the checkpoint does not list";
+            string now = id < after.Length ? after[id] : "absent";
+            if (was != now)
+            {
+                throw new CheckpointException(
+                    $"cannot restore checkpoint directory {root} into the changed program: batch {time} ms, which the restart runs again, was partly written before the stop " +
+                    $"(output {id}, {was}, committed it) and output {id} is now {now}; run the previous program until it has completed " +
+                    "the batches after its last checkpoint, or keep the existing outputs in their order and add new ones after them");
             }
         }
 

@@ -292,7 +292,7 @@ public sealed class ProgramUpgradeTests : IDisposable
             Sink(state);
             Collect(state, counts);
         }, startMillis: FirstRun * 1000L, configure: Configure));
-        Assert.Contains($"batch {FirstRun * 1000L} ms was partly written before the stop", refused.Message);
+        Assert.Contains($"batch {FirstRun * 1000L} ms, which the restart runs again, was partly written before the stop", refused.Message);
 
         // Changed, with the outputs kept in their order: a stream built first renumbers every other one, a Print is added.
         using (var h = StreamingHarness.Recoverable(CheckpointDirectory, ssc =>
@@ -320,6 +320,74 @@ public sealed class ProgramUpgradeTests : IDisposable
             AssertState(CountOf(Words(0, b)), counts[b * 1000L], $"counts, batch {b}");
             AssertState(CountOf(Words(0, b)), written[b * 1000L], $"sink, batch {b}");
         }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ANewWindowWithAnInverseStartsEmptyAtTheRestart()
+    {
+        await Task.Yield();
+        var counts = new ConcurrentDictionary<long, List<(string, long)>>();
+        var windows = new ConcurrentDictionary<long, List<(string, long)>>();
+        Run(ssc => Collect(Counts(Words(ssc, Input)), counts), 0, FirstRun);
+        Run(ssc =>
+        {
+            var words = Words(ssc, Input);
+            Collect(Counts(words), counts);
+            Collect(words.Map(w => (w, 1L)).ReduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), 2, kv => kv.Item2 != 0), windows);
+        }, FirstRun, Total);
+
+        for (int b = 1; b <= Total; b++)
+        {
+            AssertState(CountOf(Words(0, b)), counts[b * 1000L], $"counts, batch {b}");
+        }
+
+        // Its windows hold only batches after the restart: nothing from before it is subtracted or counted.
+        for (int b = FirstRun + 1; b <= Total; b++)
+        {
+            AssertState(CountOf(Words(Math.Max(FirstRun, b - 3), b)), windows[b * 1000L], $"window, batch {b}");
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AChangedProgramFallsBackToTheNewestIntactCheckpointAndMatchesItsState()
+    {
+        await Task.Yield();
+        var output = new ConcurrentDictionary<long, List<(string, long)>>();
+        Run(ssc => Collect(Counts(Words(ssc, Input), "counts"), output), 0, FirstRun);
+
+        // The newest data checkpoint of the state is damaged: the restart goes back to the metadata checkpoint before it.
+        var newest = Directory.EnumerateDirectories(Path.Combine(CheckpointDirectory, "rdds")).OrderByDescending(d => Path.GetFileName(d), StringComparer.Ordinal).First();
+        var part = Directory.EnumerateFiles(newest, "part-*").First();
+        var bytes = File.ReadAllBytes(part);
+        bytes[^1] ^= 0x5A;
+        File.WriteAllBytes(part, bytes);
+
+        // Changed: streams built before the state renumber it; the new output comes after the existing one, whose
+        // commit of batch 6000 (after the checkpoint the restart goes back to) still names it.
+        void Changed(StreamingContext ssc)
+        {
+            var lines = ssc.TextFileStream(Input);
+            var lineCounts = lines.Count();
+            Collect(Counts(lines.FlatMap(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)), "counts"), output);
+            lineCounts.Print();
+        }
+
+        // With the new output first, output 0's commit of batch 6000 would skip the wrong output: refused.
+        var refused = Assert.Throws<CheckpointException>(() => Run(ssc =>
+        {
+            ssc.TextFileStream(Input).Count().Print();
+            Collect(Counts(Words(ssc, Input), "counts"), output);
+        }, FirstRun, Total));
+        Assert.Contains($"batch {FirstRun * 1000L} ms, which the restart runs again, was partly written", refused.Message);
+
+        var restarted = Run(Changed, FirstRun, Total);
+
+        for (int b = 1; b <= Total; b++)
+        {
+            AssertState(CountOf(Words(0, b)), output[b * 1000L], $"batch {b}");
+        }
+
+        Assert.Contains(restarted.Context.UpgradeReport, l => l.StartsWith("kept state of 'counts' (State of (string, long)) from checkpoint (data checkpoint of 5000 ms", StringComparison.Ordinal));
     }
 
     /// <summary>A replayable in-memory log of one partition whose records are their positions.</summary>
