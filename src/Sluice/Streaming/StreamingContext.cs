@@ -266,7 +266,8 @@ public sealed class StreamingContext : IDisposable
     /// Returns the context <paramref name="factory"/> builds, continuing from the checkpoint in
     /// <paramref name="checkpointDirectory"/> when there is one: state is restored, the batches that were pending at the
     /// crash run again, and the stream goes on. The factory runs in both cases (Sluice never ships code, the program
-    /// rebuilds its graph), and the graph it builds must match the checkpoint's.
+    /// rebuilds its graph). A changed graph keeps the state its operators claim by name, or by kind, type and position;
+    /// unclaimed state fails the start unless <c>sluice.streaming.checkpoint.allowNonRestoredState</c> is set.
     /// </summary>
     public static StreamingContext GetOrCreate(string checkpointDirectory, Func<StreamingContext> factory)
     {
