@@ -61,12 +61,31 @@ internal static class CheckpointInspect
             ? "  no pending batch"
             : $"  pending (re-run at restart): {string.Join(", ", chosen.PendingTimesMs.Select(Ms))}");
 
+        if (chosen.Operators is { } operators)
+        {
+            output.WriteLine();
+            output.WriteLine($"state ({operators.Length} operator(s); a changed program keeps each one by its name, or, unnamed, by kind, type and position):");
+            foreach (var op in operators)
+            {
+                output.WriteLine($"  {op.Display}, stream {op.Id}{Describe(chosen.StreamData.GetValueOrDefault(op.Id), root)}");
+            }
+
+            output.WriteLine();
+            output.WriteLine($"outputs ({(chosen.Outputs ?? []).Length}):");
+            for (int i = 0; i < (chosen.Outputs ?? []).Length; i++)
+            {
+                output.WriteLine($"  {i}: {chosen.Outputs![i]}");
+            }
+        }
+
         output.WriteLine();
-        output.WriteLine($"operators ({chosen.GraphSignature.Length}; a restart needs the program to build the same graph):");
+        output.WriteLine(chosen.Operators is null
+            ? $"streams ({chosen.GraphSignature.Length}; written by an older Sluice: a restart needs the program to build the same graph):"
+            : $"streams ({chosen.GraphSignature.Length}):");
         foreach (string signature in chosen.GraphSignature)
         {
             int id = int.Parse(signature.AsSpan(0, signature.IndexOf(':')), CultureInfo.InvariantCulture);
-            output.WriteLine($"  {signature}{Describe(chosen.StreamData.GetValueOrDefault(id), root)}");
+            output.WriteLine($"  {signature}{(chosen.Operators is null ? Describe(chosen.StreamData.GetValueOrDefault(id), root) : "")}");
         }
 
         output.WriteLine();

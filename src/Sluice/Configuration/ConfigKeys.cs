@@ -93,6 +93,11 @@ public static class ConfigKeys
     /// warning naming the lost files) instead of failing the start.
     /// </summary>
     public const string CheckpointAllowEmptyStateOnCorruption = "sluice.streaming.checkpoint.allowEmptyStateOnCorruption";
+    /// <summary>
+    /// Let a restart whose program changed drop the checkpointed state (or source positions) that no operator of the
+    /// new program claims, by name or by position and types (Flink's allowNonRestoredState); without it such a restart fails.
+    /// </summary>
+    public const string CheckpointAllowNonRestoredState = "sluice.streaming.checkpoint.allowNonRestoredState";
     /// <summary>Start the web UI and REST API with the context (when the application references Sluice.Web).</summary>
     public const string UiEnabled = "sluice.ui.enabled";
     /// <summary>Port of the web UI; the next free port is taken when it is in use (0: any free port).</summary>
@@ -173,6 +178,7 @@ public static class ConfigKeys
         new(WalFsync, ConfigKind.String, "batch", "write-ahead log sync policy", ["always", "batch", "never"]),
         new(WalRollingInterval, ConfigKind.Duration, "60s", "time span of one write-ahead log segment"),
         new(CheckpointAllowEmptyStateOnCorruption, ConfigKind.Bool, "false", "start state from empty when every checkpoint's data is corrupt or missing"),
+        new(CheckpointAllowNonRestoredState, ConfigKind.Bool, "false", "a restart of a changed program may drop checkpointed state no operator claims"),
         new(UiEnabled, ConfigKind.Bool, "true", "start the web UI with the context"),
         new(UiPort, ConfigKind.Int, "4040", "web UI port (the next free one on a conflict; 0: any)"),
         new(UiHost, ConfigKind.String, "127.0.0.1", "address the web UI binds to"),

@@ -341,6 +341,9 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
         }
     }
 
+    // Its positions and each batch's ranges: a changed program continues from them.
+    internal override bool HoldsRecoverableState => true;
+
     internal override string? SaveCheckpointData()
     {
         lock (_gate)

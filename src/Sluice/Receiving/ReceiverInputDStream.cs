@@ -14,6 +14,9 @@ public class ReceiverInputDStream<T> : InputDStream<T>, IReceiverInputDStream
     // One receiver is one ordered source; its dataset's partitions are blocks, which differ from batch to batch.
     internal override string WatermarkPartition(RddBase rdd, int partition) => $"{Id}";
 
+    // With the write-ahead log, the received-block log names this stream's blocks by its id, which a changed program may renumber.
+    internal override bool HoldsRecoverableState => Context.Conf.GetBool(Configuration.ConfigKeys.WalEnable);
+
     /// <inheritdoc />
     protected internal override Rdd<T>? Compute(Time validTime)
     {

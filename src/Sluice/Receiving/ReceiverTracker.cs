@@ -78,12 +78,51 @@ internal sealed class ReceiverTracker(StreamingContext ssc)
     }
 
     /// <summary>
+    /// A changed program numbers its streams anew: the log's blocks go to the stream that took their old stream's state.
+    /// Blocks of a receiver stream the new program no longer has were reported with the rest of the unclaimed state.
+    /// </summary>
+    private static (Dictionary<int, List<ReceivedBlockInfo>>, SortedDictionary<Time, Dictionary<int, ReceivedBlockInfo[]>>) Renumber(
+        Dictionary<int, List<ReceivedBlockInfo>> unallocated, SortedDictionary<Time, Dictionary<int, ReceivedBlockInfo[]>> allocated, IReadOnlyDictionary<int, int> ids)
+    {
+        var pending = new Dictionary<int, List<ReceivedBlockInfo>>();
+        foreach (var (id, blocks) in unallocated)
+        {
+            if (ids.TryGetValue(id, out int now))
+            {
+                pending[now] = blocks.ConvertAll(b => b with { StreamId = now });
+            }
+        }
+
+        var batches = new SortedDictionary<Time, Dictionary<int, ReceivedBlockInfo[]>>();
+        foreach (var (time, allocation) in allocated)
+        {
+            var renumbered = new Dictionary<int, ReceivedBlockInfo[]>();
+            foreach (var (id, blocks) in allocation)
+            {
+                if (ids.TryGetValue(id, out int now))
+                {
+                    renumbered[now] = Array.ConvertAll(blocks, b => b with { StreamId = now });
+                }
+            }
+
+            batches[time] = renumbered;
+        }
+
+        return (pending, batches);
+    }
+
+    /// <summary>
     /// After a crash: the batches that were allocated blocks get the same blocks again when they re-run, and blocks
     /// received but never allocated go to the next batch, so no record in the data log is lost or counted twice.
     /// </summary>
     private void RecoverBlockLog(string directory)
     {
         var (unallocated, allocated) = ReceivedBlockLog.Recover(directory);
+        if (ssc.RecoveredStreamIds is { } renumbered)
+        {
+            (unallocated, allocated) = Renumber(unallocated, allocated, renumbered);
+        }
+
         lock (_gate)
         {
             foreach (var (time, allocation) in allocated)

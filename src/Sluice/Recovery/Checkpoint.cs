@@ -8,7 +8,9 @@ namespace Sluice.Recovery;
 /// <summary>
 /// A metadata checkpoint: what a restarted program needs to continue where it stopped — the batch interval, zero time,
 /// the graph's shape, the batches generated but not completed, each stream's own data (files consumed, checkpointed
-/// state), the data checkpoint directories that data refers to, and the configuration it ran with.
+/// state), the data checkpoint directories that data refers to, the configuration it ran with, and who owns each piece
+/// of state (<see cref="Operators"/>: name, kind, types and position) and each output, so that a changed program can
+/// claim its state back.
 /// </summary>
 public sealed record Checkpoint(
     long BatchDurationMs,
@@ -19,7 +21,9 @@ public sealed record Checkpoint(
     string[] GraphSignature,
     Dictionary<int, string> StreamData,
     Dictionary<string, string>? Conf = null,
-    string[]? DataCheckpoints = null)
+    string[]? DataCheckpoints = null,
+    CheckpointedOperator[]? Operators = null,
+    string[]? Outputs = null)
 {
     private const string Magic = "sluice-checkpoint-v2";
     private const string OlderMagic = "sluice-checkpoint-v1";

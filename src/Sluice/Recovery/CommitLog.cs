@@ -15,6 +15,25 @@ internal sealed class CommitLog(string directory)
         file.Flush(flushToDisk: true);
     }
 
+    /// <summary>Every (batch time, output id) committed for a batch later than <paramref name="afterMs"/>.</summary>
+    public IEnumerable<(long TimeMs, int OutputOpId)> CommittedAfter(long afterMs)
+    {
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(directory))
+        {
+            var name = Path.GetFileName(path);
+            int dash = name.IndexOf('-');
+            if (dash > 0 && long.TryParse(name[..dash], out long time) && time > afterMs && int.TryParse(name[(dash + 1)..], out int id))
+            {
+                yield return (time, id);
+            }
+        }
+    }
+
     public void Clean(long beforeMs)
     {
         if (!Directory.Exists(directory))

@@ -202,6 +202,9 @@ internal sealed class FileInputDStream<T> : InputDStream<T>
         }
     }
 
+    // Its remembered files and each batch's file list: a changed program continues from them.
+    internal override bool HoldsRecoverableState => true;
+
     internal override string? SaveCheckpointData()
     {
         lock (_batchFiles)

@@ -36,7 +36,8 @@ public abstract class DStream<T> : DStreamBase
             }
         }
 
-        if (!IsTimeValid(time))
+        // A stateful operator a changed program added has no state before the restart: it starts empty there.
+        if (!IsTimeValid(time) || (StateStartsAfter is { } start && time <= start))
         {
             return null;
         }
@@ -252,6 +253,18 @@ public abstract class DStream<T> : DStreamBase
                 return _generated.Count;
             }
         }
+    }
+
+    internal override Type? ElementType => typeof(T);
+
+    /// <summary>
+    /// Names this operator's state (or this source's positions) so that a restart of a changed program restores it
+    /// wherever the operator now is in the graph, as Flink's operator uid; names are unique in a program. Returns this stream.
+    /// </summary>
+    public DStream<T> Named(string name)
+    {
+        SetUniqueName(name);
+        return this;
     }
 
     // ---- transformations ----

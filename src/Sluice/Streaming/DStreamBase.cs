@@ -69,6 +69,47 @@ public abstract class DStreamBase
     /// <summary>Identifies the stream's place and shape in the graph, to check that a restarted program built the same graph.</summary>
     internal string Signature => $"{Id}:{Name}:{SlideDuration.TotalMilliseconds}ms";
 
+    /// <summary>
+    /// The name given with <c>Named</c>: it identifies this operator's state (or a source's positions) in a checkpoint, so
+    /// a changed program finds it again wherever the operator now is in the graph (Flink's operator uid); null when unnamed.
+    /// </summary>
+    public string? UniqueName { get; private set; }
+
+    /// <summary>The stream that holds the state this one shows (MapWithState's output shows its internal state stream).</summary>
+    internal virtual DStreamBase StateHolder => ShowsStateOf ?? this;
+
+    /// <summary>Set on a stream built over an internal state stream (an event-time window's output), which <c>Named</c> then names.</summary>
+    internal DStreamBase? ShowsStateOf { get; set; }
+
+    /// <summary>The type of this stream's records, which is the type of its checkpointed state; null for output operations.</summary>
+    internal virtual Type? ElementType => null;
+
+    /// <summary>
+    /// True for streams whose checkpoint carries something a restart restores: data checkpoints of state or of a
+    /// checkpointed stream, a source's positions or remembered files, watermarks. A changed program's restart matches
+    /// these, by <see cref="UniqueName"/> or by position and types.
+    /// </summary>
+    internal virtual bool HoldsRecoverableState => EffectiveCheckpointDuration is not null;
+
+    /// <summary>
+    /// Set on a stateful stream that a restarted, changed program added: its state begins empty after this time, instead
+    /// of being recomputed from the start of the input (which is no longer remembered).
+    /// </summary>
+    internal Time? StateStartsAfter { get; set; }
+
+    private protected void SetUniqueName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Context.Graph.EnsureMutable();
+        var holder = StateHolder;
+        if (holder.UniqueName is { } existing && existing != name)
+        {
+            throw new InvalidOperationException($"{holder} is already named '{existing}'; an operator has one name");
+        }
+
+        holder.UniqueName = name;
+    }
+
     internal abstract void ClearMetadata(Time time);
 
     /// <summary>The state this stream holds after the batch at <paramref name="time"/>, for stateful operators; null for the others or when unknown.</summary>
@@ -166,5 +207,5 @@ public abstract class DStreamBase
         ZeroTime is { } zero && time > zero && ((time - zero).Ticks % SlideDuration.Ticks) == 0;
 
     /// <inheritdoc />
-    public override string ToString() => $"{Name}DStream[{Id}]";
+    public override string ToString() => UniqueName is { } name ? $"{Name}DStream[{Id}] '{name}'" : $"{Name}DStream[{Id}]";
 }

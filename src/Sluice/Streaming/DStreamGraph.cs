@@ -65,6 +65,8 @@ internal sealed class DStreamGraph(StreamingContext context)
         {
             ((DStreamBase)output).Validate();
         }
+
+        Recovery.ProgramUpgrade.CheckUniqueNames(_streams);
     }
 
     public void Start(Time zeroTime)

@@ -320,7 +320,8 @@ public sealed class StreamingContext : IDisposable
     /// Returns the context <paramref name="factory"/> builds, continuing from the checkpoint in
     /// <paramref name="checkpointDirectory"/> when there is one: state is restored, the batches that were pending at the
     /// crash run again, and the stream goes on. The factory runs in both cases (Sluice never ships code, the program
-    /// rebuilds its graph), and the graph it builds must match the checkpoint's.
+    /// rebuilds its graph). A changed graph keeps the state its operators claim by name, or by kind, type and position;
+    /// unclaimed state fails the start unless <c>sluice.streaming.checkpoint.allowNonRestoredState</c> is set.
     /// </summary>
     public static StreamingContext GetOrCreate(string checkpointDirectory, Func<StreamingContext> factory)
     {
@@ -389,16 +390,40 @@ public sealed class StreamingContext : IDisposable
         }
 
         var now = Graph.Streams.Select(static s => s.Signature).ToArray();
-        for (int i = 0; i < Math.Max(now.Length, checkpoint.GraphSignature.Length); i++)
+        if (checkpoint.Operators is null)
         {
-            string? was = i < checkpoint.GraphSignature.Length ? checkpoint.GraphSignature[i] : null;
-            string? isNow = i < now.Length ? now[i] : null;
-            if (was != isNow)
+            // Written by a Sluice that did not record who owns which state: only the same graph can read it.
+            for (int i = 0; i < Math.Max(now.Length, checkpoint.GraphSignature.Length); i++)
             {
-                throw new InvalidOperationException(
-                    $"the program's graph no longer matches the checkpoint: stream {i} was {was ?? "absent"}, is now {isNow ?? "absent"}; " +
-                    "use a new checkpoint directory, or restore the program that wrote it");
+                string? was = i < checkpoint.GraphSignature.Length ? checkpoint.GraphSignature[i] : null;
+                string? isNow = i < now.Length ? now[i] : null;
+                if (was != isNow)
+                {
+                    throw new InvalidOperationException(
+                        $"the program's graph no longer matches the checkpoint: stream {i} was {was ?? "absent"}, is now {isNow ?? "absent"}; " +
+                        "use a new checkpoint directory, or restore the program that wrote it");
+                }
             }
+        }
+        else
+        {
+            // The program may have changed: each state goes to the operator that claims it, the rest is reported (or
+            // refused); a state type that changed under the same name or place is refused even when the graph looks the same.
+            var plan = Recovery.ProgramUpgrade.Match(
+                checkpoint, Graph.Streams, Graph.OutputStreams, CommitLog, Conf.GetBool(ConfigKeys.CheckpointAllowNonRestoredState), CheckpointDirectory ?? "");
+            long firstRun = checkpoint.PendingTimesMs.Length > 0 ? Math.Min(checkpoint.PendingTimesMs.Min(), checkpoint.LastGeneratedMs + checkpoint.BatchDurationMs) : checkpoint.LastGeneratedMs + checkpoint.BatchDurationMs;
+            var claimed = plan.StreamIds.Values.ToHashSet();
+            foreach (var stream in Graph.Streams)
+            {
+                if (stream.MustCheckpoint && !claimed.Contains(stream.Id))
+                {
+                    stream.StateStartsAfter = new Time(firstRun - checkpoint.BatchDurationMs);
+                }
+            }
+
+            checkpoint = checkpoint with { StreamData = plan.StreamData };
+            RecoveredStreamIds = plan.StreamIds;
+            UpgradeReport = plan.Report;
         }
 
         // The program sets its configuration again (it may change the log level, say); what differs is reported.
@@ -419,8 +444,38 @@ public sealed class StreamingContext : IDisposable
         Recovering = checkpoint;
     }
 
+    /// <summary>After a restart of a changed program, each old stream id whose state a stream of the new program took, and that stream's id; null when the graph is the same.</summary>
+    internal IReadOnlyDictionary<int, int>? RecoveredStreamIds { get; private set; }
+
+    /// <summary>After a restart from a checkpoint, one line per operator: its state kept, started empty or dropped.</summary>
+    internal IReadOnlyList<string> UpgradeReport { get; private set; } = [];
+
     /// <summary>After a restart from a checkpoint, the configuration keys whose values differ from the checkpointed run.</summary>
     internal IReadOnlyList<string> ConfChangesSinceCheckpoint { get; private set; } = [];
+
+    // The graph is fixed once started; its description is computed once (a stream that only later has data, say a
+    // Transform whose datasets are checkpointed by hand, is added when it first has some).
+    private Recovery.CheckpointedOperator[]? _checkpointedOperators;
+    private string[]? _checkpointedOutputs;
+
+    private Recovery.CheckpointedOperator[] CheckpointedOperators(Dictionary<int, string> streamData)
+    {
+        if (_checkpointedOperators is { } known)
+        {
+            bool complete = true;
+            foreach (int id in streamData.Keys)
+            {
+                complete &= Array.Exists(known, o => o.Id == id);
+            }
+
+            if (complete)
+            {
+                return known;
+            }
+        }
+
+        return _checkpointedOperators = Recovery.ProgramUpgrade.Describe(Graph.Streams, streamData);
+    }
 
     /// <summary>
     /// Writes a metadata checkpoint for <paramref name="time"/> (called on the job generator's thread); <paramref name="alsoPending"/>
@@ -450,7 +505,9 @@ public sealed class StreamingContext : IDisposable
             Graph.Streams.Select(static s => s.Signature).ToArray(),
             streamData,
             new Dictionary<string, string>(Conf.GetAll()),
-            [.. Graph.Streams.SelectMany(static s => s.SavedDataCheckpoints).Distinct()]);
+            [.. Graph.Streams.SelectMany(static s => s.SavedDataCheckpoints).Distinct()],
+            CheckpointedOperators(streamData),
+            _checkpointedOutputs ??= Recovery.ProgramUpgrade.DescribeOutputs(Graph.OutputStreams));
         long started = Clock.GetTimeMillis();
         long ticks = System.Diagnostics.Stopwatch.GetTimestamp();
         try

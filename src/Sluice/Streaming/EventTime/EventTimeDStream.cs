@@ -110,6 +110,15 @@ public sealed class EventTimeDStream<T> : DStream<T>, IEventTimeStream
         return this;
     }
 
+    /// <summary>Names this stream's watermarks in the checkpoint, so that a restart of a changed program restores them wherever the stream now is (see <see cref="DStream{T}.Named"/>).</summary>
+    public new EventTimeDStream<T> Named(string name)
+    {
+        SetUniqueName(name);
+        return this;
+    }
+
+    internal override bool HoldsRecoverableState => true;
+
     /// <summary>What a record whose event time cannot be read (the extractor throws) does: fail the batch naming it, or go to <see cref="DeadLetters"/>. Returns this stream.</summary>
     public override EventTimeDStream<T> OnError(ErrorPolicy policy)
     {

@@ -111,11 +111,15 @@ public sealed class EventTimeWindows<T>
         var state = new EventTimeWindowStateDStream<T, TKey, TAccumulator>(_stream, _spec, key, createAccumulator, add, merge);
         var stream = _stream;
         var spec = _spec;
-        return state.Transform((rdd, time) =>
+        var output = state.Transform((rdd, time) =>
         {
             long watermark = stream.WatermarkAfter(time);
             return rdd.Filter(kv => EventTimeWindowStateDStream<T, TKey, TAccumulator>.EmitsAt(kv.Item1.Item1, kv.Item2, spec, watermark))
                 .Map(kv => (new EventTimeWindow(kv.Item1.Item1, kv.Item1.Item1 + spec.LengthMs), kv.Item1.Item2, result(kv.Item2.Item1), kv.Item2.Item2));
         });
+
+        // Named on the windows' output names the state of the windows.
+        output.ShowsStateOf = state;
+        return output;
     }
 }

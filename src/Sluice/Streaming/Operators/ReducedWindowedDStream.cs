@@ -67,6 +67,13 @@ internal sealed class ReducedWindowedDStream<TKey, TValue> : DStream<(TKey, TVal
         var currentStart = validTime - _window;
         var previousEnd = validTime - _slide;
         var previousStart = previousEnd - _window;
+        if (StateStartsAfter is { } start)
+        {
+            // Added by a changed program at a restart: its windows hold only the batches after the restart, as if the
+            // input began there (the previous window before it is empty, so nothing before it leaves).
+            previousStart = previousStart > start ? previousStart : start;
+            previousEnd = previousEnd > start ? previousEnd : start;
+        }
 
         // Batches in (previousStart, currentStart] left the window; batches in (previousEnd, validTime] entered it.
         var left = _reduced.Slice(previousStart + parentSlide, currentStart);

@@ -36,6 +36,15 @@ public sealed class MapWithStateDStream<TKey, TValue, TState, TMapped> : DStream
         return this;
     }
 
+    internal override DStreamBase StateHolder => _internal;
+
+    /// <summary>Names this MapWithState's state, so that a restart of a changed program restores it wherever the operator now is (see <see cref="DStream{T}.Named"/>).</summary>
+    public new MapWithStateDStream<TKey, TValue, TState, TMapped> Named(string name)
+    {
+        SetUniqueName(name);
+        return this;
+    }
+
     /// <summary>Every batch, every key with its state after the batch.</summary>
     public DStream<(TKey, TState)> StateSnapshots() =>
         _internal.Transform(static rdd => rdd.FlatMap(static r => r.StateMap.GetAll().Select(static e => (e.Key, e.State))));
