@@ -1,47 +1,12 @@
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Sluice.Cli;
+using Sluice.Tests;
 
 namespace Sluice.Kafka.Tests;
 
 public class KafkaCliTests
 {
-    /// <summary>A writer the command writes to on its threads while the test reads what it wrote.</summary>
-    private sealed class SharedOutput
-    {
-        private readonly StringWriter _text = new();
-
-        public SharedOutput() => Writer = TextWriter.Synchronized(_text);
-
-        public TextWriter Writer { get; }
-
-        public override string ToString()
-        {
-            lock (Writer)
-            {
-                return _text.ToString();
-            }
-        }
-
-        public string WaitFor(Regex pattern, Task running)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline)
-            {
-                var m = pattern.Match(ToString());
-                if (m.Success)
-                {
-                    return m.Value;
-                }
-
-                Assert.False(running.IsCompleted, $"the command ended early: {ToString()}");
-                Thread.Sleep(50);
-            }
-
-            throw new TimeoutException($"no match for /{pattern}/ in: {ToString()}");
-        }
-    }
-
     [Fact(Timeout = 120_000)]
     public async Task KafkaMockPrintsBootstrapServersFirstAndServesTheTopicsUntilStopped()
     {

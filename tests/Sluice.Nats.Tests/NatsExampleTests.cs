@@ -2,29 +2,12 @@ using System.Text;
 using System.Text.RegularExpressions;
 using NATS.Client.JetStream;
 using Sluice.Cli;
+using Sluice.Tests;
 
 namespace Sluice.Nats.Tests;
 
 public class NatsExampleTests
 {
-    /// <summary>A writer the command writes to on its threads while the test reads what it wrote.</summary>
-    private sealed class SharedOutput
-    {
-        private readonly StringWriter _text = new();
-
-        public SharedOutput() => Writer = TextWriter.Synchronized(_text);
-
-        public TextWriter Writer { get; }
-
-        public override string ToString()
-        {
-            lock (Writer)
-            {
-                return _text.ToString();
-            }
-        }
-    }
-
     private static Dictionary<string, int> Totals(string output) =>
         Regex.Matches(output, "^\\((\\w+),(\\d+)\\)$", RegexOptions.Multiline)
             .GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Sum(m => int.Parse(m.Groups[2].Value)));

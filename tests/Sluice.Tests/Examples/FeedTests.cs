@@ -14,7 +14,7 @@ public sealed partial class FeedTests
         var lines = Enumerable.Range(0, 5000).Select(i => $"line {i} {new string('x', i % 37)}").ToArray();
         await File.WriteAllLinesAsync(file, lines);
         using var stop = new CancellationTokenSource();
-        var output = new SynchronizedText();
+        var output = new SharedOutput();
         var feed = Task.Run(() => SluiceCommand.Run(["feed", "--port", "0", "--file", file], output.Writer, output.Writer, stop.Token));
         try
         {
@@ -37,7 +37,7 @@ public sealed partial class FeedTests
     {
         var lines = Enumerable.Range(0, 300).Select(i => $"typed {i}").ToArray();
         var input = new StringReader(string.Join("\n", lines) + "\n");
-        var output = new SynchronizedText();
+        var output = new SharedOutput();
         var feed = Task.Run(() => SluiceCommand.Run(["feed", "--port", "0"], output.Writer, output.Writer, CancellationToken.None, input));
         int port = await PortOf(output, feed);
         Assert.Equal(lines, await ReadAll(port));
@@ -54,7 +54,7 @@ public sealed partial class FeedTests
         Assert.Contains("feed file /nonexistent/lines.txt does not exist", error.ToString());
     }
 
-    private static async Task<int> PortOf(SynchronizedText output, Task<int> feed)
+    private static async Task<int> PortOf(SharedOutput output, Task<int> feed)
     {
         for (int i = 0; i < 500; i++)
         {
@@ -86,24 +86,4 @@ public sealed partial class FeedTests
 
     [GeneratedRegex(@"serving lines on 127\.0\.0\.1:(\d+)")]
     private static partial Regex ServingOn();
-
-    private sealed class SynchronizedText
-    {
-        private readonly StringWriter _text = new();
-
-        public SynchronizedText() => Writer = TextWriter.Synchronized(_text);
-
-        public TextWriter Writer { get; }
-
-        public string Text
-        {
-            get
-            {
-                lock (Writer)
-                {
-                    return _text.ToString();
-                }
-            }
-        }
-    }
 }
