@@ -10,6 +10,7 @@ namespace Sluice.Datasets;
 internal sealed class RecordErrors(string operatorName)
 {
     private readonly ConcurrentDictionary<(long Batch, int Partition), long> _live = new();
+    private readonly object _gate = new();
     private long _forgotten;
 
     /// <summary>Records sent to the dead letters so far.</summary>
@@ -48,14 +49,58 @@ internal sealed class RecordErrors(string operatorName)
     /// <summary>Folds the counts of batches up to <paramref name="batchMs"/> into the total: they are not computed again.</summary>
     public void Forget(long batchMs)
     {
-        foreach (var key in _live.Keys)
+        // Under the lock: a checkpoint taken meanwhile sees each count once, live or folded.
+        lock (_gate)
         {
-            if (key.Batch <= batchMs && _live.TryRemove(key, out long count))
+            foreach (var key in _live.Keys)
             {
-                Interlocked.Add(ref _forgotten, count);
+                if (key.Batch <= batchMs && _live.TryRemove(key, out long count))
+                {
+                    Interlocked.Add(ref _forgotten, count);
+                }
             }
         }
     }
+
+    /// <summary>
+    /// The counts for a metadata checkpoint: the folded total and each (batch, partition) count still live. Restored
+    /// as they were, a batch that runs again after a restart replaces its partitions' counts and never adds to them.
+    /// </summary>
+    public SavedCounts Save()
+    {
+        lock (_gate)
+        {
+            return new(Interlocked.Read(ref _forgotten), [.. _live.Select(static kv => new[] { kv.Key.Batch, kv.Key.Partition, kv.Value })]);
+        }
+    }
+
+    /// <summary>Takes the counts of a checkpoint, in place of any this process made before recovery.</summary>
+    public void Restore(SavedCounts saved)
+    {
+        lock (_gate)
+        {
+            RestoreLocked(saved);
+        }
+    }
+
+    private void RestoreLocked(SavedCounts saved)
+    {
+        _live.Clear();
+        foreach (long[] entry in saved.Live)
+        {
+            if (entry.Length != 3)
+            {
+                throw new InvalidDataException($"{operatorName}: a dead-letter count in the checkpoint has {entry.Length} fields, not 3 (batch, partition, count)");
+            }
+
+            _live[(entry[0], (int)entry[1])] = entry[2];
+        }
+
+        Interlocked.Exchange(ref _forgotten, saved.Forgotten);
+    }
+
+    /// <summary>The checkpointed form of the counts.</summary>
+    internal sealed record SavedCounts(long Forgotten, long[][] Live);
 
     /// <summary>The errors of one batch, handed to the datasets of that batch.</summary>
     public BatchRecordErrors ForBatch(long batchMs) => new(this, batchMs);

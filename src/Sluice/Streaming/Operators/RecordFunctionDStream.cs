@@ -43,6 +43,42 @@ internal abstract class RecordFunctionDStream<T, TResult>(DStream<T> parent) : O
     /// <summary>Runs the function on <paramref name="record"/> and returns what it threw, or null.</summary>
     protected abstract Exception? Probe(T record);
 
+    // Marks the dead-letter form of this operator's checkpoint data, so data written without it (by the stream beneath)
+    // is still read as it was.
+    private const string DeadLetterData = "dead-letters/1:";
+
+    internal override string? SaveCheckpointData()
+    {
+        string? inner = base.SaveCheckpointData();
+        if (_errors is null)
+        {
+            return inner;
+        }
+
+        return DeadLetterData + System.Text.Json.JsonSerializer.Serialize(new SavedDeadLetters(inner, _errors.Save()));
+    }
+
+    internal override void RestoreCheckpointData(string data)
+    {
+        if (!data.StartsWith(DeadLetterData, StringComparison.Ordinal))
+        {
+            base.RestoreCheckpointData(data);
+            return;
+        }
+
+        var saved = System.Text.Json.JsonSerializer.Deserialize<SavedDeadLetters>(data.AsSpan(DeadLetterData.Length))
+            ?? throw new InvalidDataException($"{this}: the checkpoint's dead-letter counts are empty");
+        if (saved.Base is { } inner)
+        {
+            base.RestoreCheckpointData(inner);
+        }
+
+        // A restart without the dead-letter policy has nothing to count into; with it, the count goes on from the checkpoint's.
+        _errors?.Restore(saved.Counts);
+    }
+
+    private sealed record SavedDeadLetters(string? Base, RecordErrors.SavedCounts Counts);
+
     private protected override void OnRddForgotten(Time time, Rdd<TResult> rdd)
     {
         base.OnRddForgotten(time, rdd);
