@@ -38,14 +38,16 @@ try
             new PostgresColumns<(string Word, long Count)>().Add("word", c => c.Word).Add("count", c => c.Count),
             new PostgresSinkOptions { ConflictColumns = ["word"], UpdateSet = "count = word_totals.count + EXCLUDED.count" });
 
-        // PG_CRASH_SELF_KILL=p: after a commit, with probability p, SIGKILL this process before the engine records the
-        // output done: the batch runs again after the restart and must find its mark (the narrowest window there is).
-        if (double.TryParse(Environment.GetEnvironmentVariable("PG_CRASH_SELF_KILL"), System.Globalization.CultureInfo.InvariantCulture, out double p) && p > 0)
+        // PG_CRASH_SELF_KILL_AFTER=n: SIGKILL this process right after its n-th commit in this life, before the engine
+        // records the output done: the batch runs again after the restart and must find its mark (the narrowest window
+        // there is). n = 1 dies between the two sinks of one batch, n = 2 after both. Counting commits instead of drawing
+        // lots makes every such life die, so the test's count of those deaths cannot fall short by chance.
+        if (int.TryParse(Environment.GetEnvironmentVariable("PG_CRASH_SELF_KILL_AFTER"), System.Globalization.CultureInfo.InvariantCulture, out int after) && after > 0)
         {
-            var random = new Random();
+            int commits = 0;
             void Die(Time _)
             {
-                if (random.NextDouble() < p)
+                if (Interlocked.Increment(ref commits) == after)
                 {
                     System.Diagnostics.Process.GetCurrentProcess().Kill();
                 }
