@@ -108,7 +108,7 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     public void Stop(string message)
     {
-        StopReceiver(message, null);
+        StopReceiver(message, null, byReceiver: false);
         _restartThread?.Join();
     }
 
@@ -197,7 +197,9 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
 
     private sealed record RestartRequest(string Message, Exception? Error, TimeSpan Delay);
 
-    public void StopReceiver(string message, Exception? error)
+    public void StopReceiver(string message, Exception? error) => StopReceiver(message, error, byReceiver: true);
+
+    private void StopReceiver(string message, Exception? error, bool byReceiver)
     {
         lock (_gate)
         {
@@ -207,6 +209,12 @@ internal sealed class ReceiverSupervisor<T> : IReceiverSupervisor<T>, IReceiverS
             }
 
             _finalStop = true;
+        }
+
+        if (byReceiver && error is null)
+        {
+            // A receiver that gives up says why (a missing queue, refused credentials): the UI and listeners show it as its last error.
+            _info = _info with { LastErrorMessage = message, LastErrorTime = _ssc.Clock.GetTimeMillis() };
         }
 
         _stopped.Cancel();
