@@ -202,8 +202,12 @@ internal sealed class RedisDirectSource : IDirectSource<RedisStreamEntry>, IPlan
         {
             long missing = planned - read;
             var info = _connection.Retry($"get the state of stream {key}", db => db.KeyType(key) == RedisType.Stream ? db.StreamInfo(key) : (StreamInfo?)null);
-            string now = info is null ? "the key no longer exists" : info.Value.FirstEntry.IsNull ? "it is empty" : $"its first entry is now {info.Value.FirstEntry.Id}";
-            string what = $"{missing} of the {planned} entries of stream {key} with ids {first}..{end} were trimmed or deleted ({now}) before batch {context.BatchTimeMs} ms read them";
+            string where = info is null ? "the key no longer exists"
+                : info.Value.FirstEntry.IsNull ? "the stream is empty now"
+                : RedisStreamPositions.FromEntryId(info.Value.FirstEntry.Id.ToString()) > range.FromOffset
+                    ? $"the missing ones have ids from {first} to before {info.Value.FirstEntry.Id}, the stream's first entry now"
+                    : "deleted inside the range";
+            string what = $"{missing} of the {planned} entries of stream {key} in the batch's range {first}..{end} were trimmed or deleted before batch {context.BatchTimeMs} ms read them ({where})";
             if (context.FailOnDataLoss)
             {
                 throw new DirectRecordException($"{key} ids {first}..{end}", $"{context.StreamName}: data loss: {what}; set FailOnDataLoss=false to skip and count them");
