@@ -28,6 +28,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
     private PidRateEstimator? _estimator;
     private double? _estimatedRate;
     private long[]? _plannedLag;
+    private readonly Dictionary<SourcePartition, long> _lastLag = [];
     private bool _planned;
     private bool _started;
 
@@ -178,7 +179,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             var p = latest[i];
             var key = new SourcePartition(p.Topic, p.Partition);
             long start = _positions.TryGetValue(key, out long known) ? known : _source.StartingPosition(p, atStart);
-            if (start < p.Earliest)
+            if (start < p.Earliest && _source is not IPlansRangesByRecords)
             {
                 string lost = $"{key}: positions [{start}, {p.Earliest}) were deleted from the source (retention) before batch {time} could read them";
                 if (_options.FailOnDataLoss)
@@ -205,6 +206,11 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             end[i] = p.Latest;
         }
 
+        if (_source is IPlansRangesByRecords byRecords)
+        {
+            return PlanByRecords(byRecords, latest, from, time);
+        }
+
         var until = RangePlanner.Plan(from, end, Context.BatchDuration.TotalSeconds, _maxRatePerPartition, _estimatedRate, _minRatePerPartition);
         var ranges = new OffsetRange[latest.Count];
         var lag = new long[latest.Count];
@@ -213,6 +219,57 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             ranges[i] = new OffsetRange(latest[i].Topic, latest[i].Partition, from[i], until[i]);
             lag[i] = Math.Max(0, end[i] - until[i]);
             _positions[new SourcePartition(latest[i].Topic, latest[i].Partition)] = until[i];
+        }
+
+        _planned = true;
+        _plannedLag = lag;
+        return ranges;
+    }
+
+    /// <summary>
+    /// Plans with a source whose positions are not record numbers: the source counts the records of each range, and
+    /// the lag it counted at the previous batch stands in for the current one when backpressure splits its rate.
+    /// </summary>
+    private OffsetRange[] PlanByRecords(IPlansRangesByRecords source, IReadOnlyList<PartitionPositions> latest, long[] from, Time time)
+    {
+        var knownLag = new long[latest.Count];
+        for (int i = 0; i < latest.Count; i++)
+        {
+            knownLag[i] = Math.Max(1, _lastLag.GetValueOrDefault(new SourcePartition(latest[i].Topic, latest[i].Partition), 1));
+        }
+
+        var allowed = RangePlanner.Allowance(knownLag, Context.BatchDuration.TotalSeconds, _maxRatePerPartition, _estimatedRate, _minRatePerPartition);
+        var ranges = new OffsetRange[latest.Count];
+        var lag = new long[latest.Count];
+        for (int i = 0; i < latest.Count; i++)
+        {
+            var p = latest[i];
+            var key = new SourcePartition(p.Topic, p.Partition);
+            PlannedRange plan;
+            try
+            {
+                plan = source.PlanRange(p, from[i], allowed[i]);
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException($"{this}: cannot plan the range of {key} from position {from[i]} for batch {time} with {_source.Description}: {e.Message}", e);
+            }
+
+            if (plan.Lost > 0)
+            {
+                string lost = plan.LostDescription ?? $"{plan.Lost} record(s) of {key} after position {from[i]} were removed from the source";
+                if (_options.FailOnDataLoss)
+                {
+                    throw new InvalidOperationException($"{this}: data loss before batch {time}: {lost}; set failOnDataLoss=false to skip them and count them as input errors");
+                }
+
+                Context.InputErrors.Report(ToString(), $"{plan.Lost} record(s) skipped: {lost}");
+            }
+
+            ranges[i] = new OffsetRange(p.Topic, p.Partition, from[i], plan.Until) { Records = plan.Records };
+            lag[i] = plan.Lag;
+            _lastLag[key] = plan.Lag;
+            _positions[key] = plan.Until;
         }
 
         _planned = true;

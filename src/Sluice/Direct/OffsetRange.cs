@@ -7,8 +7,14 @@ namespace Sluice.Direct;
 /// <param name="UntilOffset">The position after the last one read (exclusive).</param>
 public sealed record OffsetRange(string Topic, int Partition, long FromOffset, long UntilOffset)
 {
-    /// <summary>The number of positions in the range (records, unless the source has gaps such as compacted Kafka offsets).</summary>
-    public long Count => UntilOffset - FromOffset;
+    /// <summary>
+    /// The records the range holds when its source counted them while planning (<see cref="IPlansRangesByRecords"/>:
+    /// positions that are not record numbers), or null when the positions are record numbers.
+    /// </summary>
+    public long? Records { get; init; }
+
+    /// <summary>The number of records in the range (positions, unless the source has gaps such as compacted Kafka offsets).</summary>
+    public long Count => Records ?? UntilOffset - FromOffset;
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic}-{Partition} [{FromOffset}, {UntilOffset})";

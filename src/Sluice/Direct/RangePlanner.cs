@@ -16,20 +16,41 @@ internal static class RangePlanner
     /// <param name="minRatePerPartition">Backpressure never gives a partition with lag less than this.</param>
     public static long[] Plan(long[] from, long[] latest, double batchSeconds, double maxRatePerPartition, double? estimatedRate, double minRatePerPartition)
     {
-        var until = new long[from.Length];
-        long totalLag = 0;
+        var lag = new long[from.Length];
         for (int i = 0; i < from.Length; i++)
         {
-            totalLag += Math.Max(0, latest[i] - from[i]);
+            lag[i] = Math.Max(0, latest[i] - from[i]);
         }
 
+        var allowed = Allowance(lag, batchSeconds, maxRatePerPartition, estimatedRate, minRatePerPartition);
+        var until = new long[from.Length];
         for (int i = 0; i < from.Length; i++)
         {
-            long lag = Math.Max(0, latest[i] - from[i]);
+            until[i] = from[i] + Math.Min(lag[i], allowed[i]);
+        }
+
+        return until;
+    }
+
+    /// <summary>
+    /// How many records each partition may take in one batch given its lag (<see cref="long.MaxValue"/>: no limit):
+    /// the maximum rate, and with backpressure the estimated total rate split by lag, never below the minimum rate.
+    /// </summary>
+    public static long[] Allowance(long[] lag, double batchSeconds, double maxRatePerPartition, double? estimatedRate, double minRatePerPartition)
+    {
+        var allowed = new long[lag.Length];
+        long totalLag = 0;
+        for (int i = 0; i < lag.Length; i++)
+        {
+            totalLag += lag[i];
+        }
+
+        for (int i = 0; i < lag.Length; i++)
+        {
             double rate = double.PositiveInfinity;
             if (estimatedRate is { } total && totalLag > 0)
             {
-                rate = Math.Max(total * lag / totalLag, minRatePerPartition);
+                rate = Math.Max(total * lag[i] / totalLag, minRatePerPartition);
             }
 
             if (maxRatePerPartition > 0)
@@ -37,10 +58,9 @@ internal static class RangePlanner
                 rate = Math.Min(rate, maxRatePerPartition);
             }
 
-            long allowed = double.IsPositiveInfinity(rate) ? lag : Math.Max(1, (long)(rate * batchSeconds));
-            until[i] = from[i] + Math.Min(lag, allowed);
+            allowed[i] = double.IsPositiveInfinity(rate) ? long.MaxValue : Math.Max(1, (long)(rate * batchSeconds));
         }
 
-        return until;
+        return allowed;
     }
 }

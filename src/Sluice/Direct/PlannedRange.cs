@@ -1,0 +1,9 @@
+namespace Sluice.Direct;
+
+/// <summary>What a source that plans by records decided for one partition's range (see <see cref="IPlansRangesByRecords"/>).</summary>
+/// <param name="Until">The position after the range's last record (the range's exclusive end; equal to its start when empty).</param>
+/// <param name="Records">How many records the range holds.</param>
+/// <param name="Lag">How many records are left after <paramref name="Until"/> (at most what the source counts; for monitoring and backpressure).</param>
+/// <param name="Lost">Records removed from the source after the range's start before any batch read them (0: none seen); the stream's data-loss policy applies.</param>
+/// <param name="LostDescription">Which records were lost, naming the partition and positions, when <paramref name="Lost"/> is not 0.</param>
+public readonly record struct PlannedRange(long Until, long Records, long Lag, long Lost = 0, string? LostDescription = null);
