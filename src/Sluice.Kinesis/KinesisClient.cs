@@ -65,7 +65,7 @@ internal sealed class KinesisClient : IDisposable
     }
 
     /// <summary>An iterator at <paramref name="type"/> (AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST).</summary>
-    public async Task<string> GetShardIterator(string stream, string shardId, string type, string? sequenceNumber, CancellationToken cancel = default)
+    public async Task<string> GetShardIterator(string stream, string shardId, string type, string? sequenceNumber, double? timestampSeconds = null, CancellationToken cancel = default)
     {
         using var answer = await Call("GetShardIterator", w =>
         {
@@ -75,6 +75,11 @@ internal sealed class KinesisClient : IDisposable
             if (sequenceNumber is not null)
             {
                 w.WriteString("StartingSequenceNumber", sequenceNumber);
+            }
+
+            if (timestampSeconds is { } seconds)
+            {
+                w.WriteNumber("Timestamp", seconds);
             }
         }, cancel);
         return answer.RootElement.GetProperty("ShardIterator").GetString()!;

@@ -21,6 +21,9 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
     private readonly DirectStreamOptions _options;
     private readonly object _gate = new();
     private readonly Dictionary<SourcePartition, long> _positions = [];
+
+    // The source's own position next to each number, for sources that keep tokens (IPlansRangesByRecords with tokens).
+    private readonly Dictionary<SourcePartition, string> _tokens = [];
     private readonly SortedDictionary<long, OffsetRange[]> _batches = [];
     private readonly List<(OffsetRange[] Ranges, Action<IReadOnlyList<OffsetRange>, Exception?>? Callback)> _commitQueue = [];
     private readonly double _maxRatePerPartition;
@@ -248,7 +251,7 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             PlannedRange plan;
             try
             {
-                plan = source.PlanRange(p, from[i], allowed[i]);
+                plan = source.PlanRange(p, from[i], _tokens.GetValueOrDefault(key), allowed[i]);
             }
             catch (Exception e)
             {
@@ -266,7 +269,12 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
                 Context.InputErrors.Report(ToString(), $"{plan.Lost} record(s) skipped: {lost}");
             }
 
-            ranges[i] = new OffsetRange(p.Topic, p.Partition, from[i], plan.Until) { Records = plan.Records };
+            ranges[i] = new OffsetRange(p.Topic, p.Partition, from[i], plan.Until) { Records = plan.Records, FromToken = plan.FromToken ?? _tokens.GetValueOrDefault(key), UntilToken = plan.UntilToken };
+            if (plan.UntilToken is { } token)
+            {
+                _tokens[key] = token;
+            }
+
             lag[i] = plan.Lag;
             _lastLag[key] = plan.Lag;
             _positions[key] = plan.Until;
@@ -408,7 +416,8 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             var positions = new List<OffsetRange>(_positions.Count);
             foreach (var (p, next) in _positions)
             {
-                positions.Add(new OffsetRange(p.Topic, p.Partition, next, next));
+                string? token = _tokens.GetValueOrDefault(p);
+                positions.Add(new OffsetRange(p.Topic, p.Partition, next, next) { FromToken = token, UntilToken = token });
             }
 
             return JsonSerializer.Serialize(new DirectStreamCheckpoint(positions.ToArray(), new Dictionary<long, OffsetRange[]>(_batches), _planned));
@@ -424,6 +433,10 @@ public sealed class DirectInputDStream<T> : InputDStream<T>, ICanCommitOffsets, 
             foreach (var p in restored.Positions)
             {
                 _positions[new SourcePartition(p.Topic, p.Partition)] = p.FromOffset;
+                if (p.FromToken is { } token)
+                {
+                    _tokens[new SourcePartition(p.Topic, p.Partition)] = token;
+                }
             }
 
             foreach (var (time, ranges) in restored.Batches)

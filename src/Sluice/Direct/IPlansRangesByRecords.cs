@@ -12,4 +12,10 @@ public interface IPlansRangesByRecords
     /// <paramref name="maxRecords"/> records (<see cref="long.MaxValue"/>: all there are now), on the driver.
     /// </summary>
     PlannedRange PlanRange(PartitionPositions partition, long from, long maxRecords);
+
+    /// <summary>
+    /// <see cref="PlanRange(PartitionPositions, long, long)"/> for a source that keeps its own positions as tokens:
+    /// <paramref name="fromToken"/> is the previous range's <see cref="PlannedRange.UntilToken"/> (null before the first).
+    /// </summary>
+    PlannedRange PlanRange(PartitionPositions partition, long from, string? fromToken, long maxRecords) => PlanRange(partition, from, maxRecords);
 }

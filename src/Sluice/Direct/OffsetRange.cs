@@ -13,6 +13,15 @@ public sealed record OffsetRange(string Topic, int Partition, long FromOffset, l
     /// </summary>
     public long? Records { get; init; }
 
+    /// <summary>
+    /// The source's own position where the range starts, for sources whose positions do not fit a number (a Kinesis
+    /// sequence number); null for the others. Checkpointed with the range, so a re-run reads from the same place.
+    /// </summary>
+    public string? FromToken { get; init; }
+
+    /// <summary>The source's own position where the range ends (see <see cref="FromToken"/>); where the next range starts.</summary>
+    public string? UntilToken { get; init; }
+
     /// <summary>The number of records in the range (positions, unless the source has gaps such as compacted Kafka offsets).</summary>
     public long Count => Records ?? UntilOffset - FromOffset;
 
