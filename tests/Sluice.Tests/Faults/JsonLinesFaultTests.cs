@@ -176,7 +176,10 @@ public sealed class JsonLinesFaultTests : IDisposable
             Assert.Contains("simulated crash in batch 3000", e.Message);
         }
 
-        Assert.True(File.Exists(Path.Combine(Output, "doubled-3000.json")));
+        // Its file is there; the re-run must keep it, not write it again.
+        string written3000 = Path.Combine(Output, "doubled-3000.json");
+        var stamp = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(written3000, stamp);
 
         // What a write killed midway leaves (a hidden temporary directory), and a file that arrives while the program is down.
         string stale = Directory.CreateDirectory(Path.Combine(Output, ".doubled-4000.json._temporary-0123456789abcdef")).FullName;
@@ -192,6 +195,8 @@ public sealed class JsonLinesFaultTests : IDisposable
             Assert.False(h.RunBatch().Failed);
             Assert.False(h.RunBatch().Failed);
         }
+
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(written3000));
 
         // Batch 3000 re-ran and kept its file; in-4 (arrived while down) went to batch 4000; nothing was read twice.
         expected[6000] = [];

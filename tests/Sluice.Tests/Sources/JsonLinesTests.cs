@@ -135,3 +135,21 @@ public sealed class JsonLinesTests
         File.Move(hidden, dir.Combine(name));
     }
 }
+
+/// <summary>The writer on its own: a batch written again (a re-run after a kill between the rename and the commit) keeps the first file.</summary>
+public sealed class JsonLinesWriterTests
+{
+    [Fact]
+    public void ABatchWrittenAgainKeepsTheFirstFileAndLeavesNoTemporary()
+    {
+        using var dir = new TempDirectory();
+        using var sc = new Sluice.Scheduling.SluiceContext(new Sluice.Configuration.SluiceConf(loadDefaults: false).SetMaster("local[2]"));
+        var info = Sluice.Sinks.JsonTypeInfos.For<Click>(JsonNaming.AsDeclared);
+        string path = dir.Combine("t-1000.json");
+        var first = new[] { new Click("a", 1, 0, null), new Click("b", 2, 0, null), new Click("c", 3, 0, "x") };
+        Sluice.Sinks.JsonLinesWriter.Save(sc.Parallelize(first, 2), path, info);
+        Sluice.Sinks.JsonLinesWriter.Save(sc.Parallelize(new[] { new Click("other", 9, 9, null) }, 1), path, info);
+        Assert.Equal(string.Concat(first.Select(c => JsonSerializer.Serialize(c) + "\n")), File.ReadAllText(path));
+        Assert.Equal(["t-1000.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+    }
+}
