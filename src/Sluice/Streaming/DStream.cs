@@ -448,6 +448,30 @@ public abstract class DStream<T> : DStreamBase
     public void SaveAsObjectFiles(string prefix, string suffix = "") =>
         SaveBatches(prefix, suffix, "SaveAsObjectFiles", static (rdd, path) => ObjectFile.Save(rdd, path, TextFileWriter.ExistingPolicy.KeepExisting));
 
+    /// <summary>
+    /// Writes every batch as one JSON-lines file <c>prefix-&lt;batchTimeMs&gt;.suffix</c> (one JSON object per record and
+    /// line, properties named as <paramref name="naming"/> says), renamed into place when complete, so a
+    /// <see cref="StreamingContext.JsonFileStream{T}(string, JsonNaming, bool)"/> on its directory reads each batch once and whole;
+    /// a re-run of the same batch keeps the first file. An empty batch writes an empty file.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(JsonTypeInfos.ReflectionMessage)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(JsonTypeInfos.ReflectionMessage)]
+    public void SaveAsJsonFiles(string prefix, string suffix = "json", JsonNaming naming = JsonNaming.AsDeclared) =>
+        SaveAsJsonFiles(prefix, JsonTypeInfos.For<T>(naming), suffix);
+
+    /// <summary>As <see cref="SaveAsJsonFiles(string, string, JsonNaming)"/>, serialized with <paramref name="options"/> (naming, converters).</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(JsonTypeInfos.ReflectionMessage)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(JsonTypeInfos.ReflectionMessage)]
+    public void SaveAsJsonFiles(string prefix, System.Text.Json.JsonSerializerOptions options, string suffix = "json") =>
+        SaveAsJsonFiles(prefix, JsonTypeInfos.For<T>(options), suffix);
+
+    /// <summary>As <see cref="SaveAsJsonFiles(string, string, JsonNaming)"/>, serialized with source-generated type information (trim- and AOT-safe, no reflection).</summary>
+    public void SaveAsJsonFiles(string prefix, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string suffix = "json")
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        SaveBatches(prefix, suffix, "SaveAsJsonFiles", (rdd, path) => JsonLinesWriter.Save(rdd, path, typeInfo));
+    }
+
     private void SaveBatches(string prefix, string suffix, string name, Action<Rdd<T>, string> save)
     {
         // Before the first write of this run: what a killed earlier run left half-written goes, nothing of this run's.

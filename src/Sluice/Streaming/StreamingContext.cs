@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Sluice.Configuration;
 using Sluice.Datasets;
@@ -261,6 +262,38 @@ public sealed class StreamingContext : IDisposable
         return new FileInputDStream<T>(this, directory, newFilesOnly, filter, paths => new FileRecordsRdd<T>(SluiceContext, paths, readRecords,
             (path, e) => InputErrors.Report($"FileStream {Path.GetFullPath(directory)}", $"cannot read {path}: {e.GetType().Name}: {e.Message}"), "FileStream"), "FileStream");
     }
+
+    /// <summary>
+    /// The records of the JSON-lines files (<c>.json</c>, <c>.jsonl</c>) that appear in <paramref name="directory"/>, one
+    /// JSON object per line, properties named as <paramref name="naming"/> says; files are chosen and remembered as
+    /// <see cref="TextFileStream"/> chooses them (move complete files in: a file written in place can be read half-written).
+    /// Blank lines are skipped. A line that does not read as a <typeparamref name="T"/> fails the batch naming the file and
+    /// line, unless the stream is given <c>OnError(ErrorPolicy.DeadLetter)</c>: then it is counted in <c>DeadLetterCount</c>
+    /// and sent to <c>DeadLetters()</c>. A file that cannot be read is counted on <see cref="InputErrors"/>.
+    /// </summary>
+    [RequiresUnreferencedCode(Sinks.JsonTypeInfos.ReflectionMessage)]
+    [RequiresDynamicCode(Sinks.JsonTypeInfos.ReflectionMessage)]
+    public DStream<T> JsonFileStream<T>(string directory, JsonNaming naming = JsonNaming.AsDeclared, bool newFilesOnly = true) =>
+        JsonFileStream(directory, Sinks.JsonTypeInfos.For<T>(naming), newFilesOnly);
+
+    /// <summary>As <see cref="JsonFileStream{T}(string, JsonNaming, bool)"/>, read with <paramref name="options"/> (naming, converters).</summary>
+    [RequiresUnreferencedCode(Sinks.JsonTypeInfos.ReflectionMessage)]
+    [RequiresDynamicCode(Sinks.JsonTypeInfos.ReflectionMessage)]
+    public DStream<T> JsonFileStream<T>(string directory, System.Text.Json.JsonSerializerOptions options, bool newFilesOnly = true) =>
+        JsonFileStream(directory, Sinks.JsonTypeInfos.For<T>(options), newFilesOnly);
+
+    /// <summary>As <see cref="JsonFileStream{T}(string, JsonNaming, bool)"/>, read with source-generated type information (trim- and AOT-safe, no reflection).</summary>
+    public DStream<T> JsonFileStream<T>(string directory, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, bool newFilesOnly = true)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        string where = $"JsonFileStream {Path.GetFullPath(directory)}";
+        var lines = new FileInputDStream<JsonLine>(this, directory, newFilesOnly, IsJsonLinesFile, paths => new JsonLinesRdd(SluiceContext, paths,
+            (path, e) => InputErrors.Report(where, $"cannot read {path}: {e.GetType().Name}: {e.Message}")), "JsonFileStream");
+        return new Operators.JsonFileDStream<T>(lines, typeInfo);
+    }
+
+    private static bool IsJsonLinesFile(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Records of <paramref name="recordLength"/> bytes from the new files in <paramref name="directory"/> (Spark's
