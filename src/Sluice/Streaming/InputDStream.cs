@@ -14,8 +14,6 @@ public abstract class InputDStream<T> : DStream<T>, IInputDStream
     /// <inheritdoc />
     public override IReadOnlyList<DStreamBase> Dependencies => _none;
 
-    bool IInputDStream.InputTravels => DescribeBatchInputs() is not null;
-
     bool IInputDStream.InputsFromDriver
     {
         get => InputsFromDriver;
@@ -65,9 +63,6 @@ public abstract class InputDStream<T> : DStream<T>, IInputDStream
 internal interface IInputDStream
 {
     int Id { get; }
-
-    /// <summary>True when the driver's decisions for a batch (<see cref="DescribeBatchInputs"/>) are all an executor needs to read it.</summary>
-    bool InputTravels { get; }
 
     /// <summary>On an executor: the stream reads only what the driver decided (<see cref="ProvideBatchInputs"/>), never decides itself.</summary>
     bool InputsFromDriver { get; set; }
