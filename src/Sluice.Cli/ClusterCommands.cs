@@ -98,6 +98,18 @@ internal static class ClusterCommands
         return new Command("cluster", "a local development cluster, and the state of a cluster") { local, status };
     }
 
+    /// <summary>
+    /// Cluster mode for a driver: the application loads this tool's Sluice.Cluster through <c>sluice.plugins</c>, which connects to the
+    /// cluster and has the workers start its executors.
+    /// </summary>
+    internal static void AttachClusterPlugin(string master, Configuration.SluiceConf conf)
+    {
+        ParseMaster(master);
+        string entry = $"{typeof(ClusterPlugin).FullName}, {typeof(ClusterPlugin).Assembly.Location}";
+        string? plugins = conf.Get(Configuration.ConfigKeys.Plugins);
+        conf.Set(Configuration.ConfigKeys.Plugins, string.IsNullOrWhiteSpace(plugins) ? entry : $"{plugins};{entry}");
+    }
+
     internal static ClusterMaster ParseMaster(string url)
     {
         try

@@ -213,6 +213,10 @@ public static class SluiceCommand
         if (master is not null)
         {
             conf.SetAll([$"{ConfigKeys.Master}={master}"], "--master");
+            if (master.StartsWith(Cluster.ClusterMaster.Scheme, StringComparison.Ordinal))
+            {
+                ClusterCommands.AttachClusterPlugin(master, conf);
+            }
         }
 
         conf.Validate();
@@ -298,6 +302,7 @@ public static class SluiceCommand
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         WebAttachment? web = null;
+        string? clusterRuntimeConfig = null;
         if (target.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(target))
@@ -306,7 +311,14 @@ public static class SluiceCommand
             }
 
             web = WebAttachment.Prepare(target, conf, error);
-            if (web?.RuntimeConfig is { } runtimeConfig)
+
+            // Cluster mode's Orleans client needs ASP.NET Core's shared framework (its hosting) even without the web UI.
+            if (web?.RuntimeConfig is null && conf.Get(ConfigKeys.Master, "local[*]").StartsWith(Cluster.ClusterMaster.Scheme, StringComparison.Ordinal))
+            {
+                clusterRuntimeConfig = Cluster.RuntimeConfigs.WithAspNetCore(Path.ChangeExtension(Path.GetFullPath(target), ".runtimeconfig.json"));
+            }
+
+            if ((web?.RuntimeConfig ?? clusterRuntimeConfig) is { } runtimeConfig)
             {
                 start.ArgumentList.Add("exec");
                 start.ArgumentList.Add("--runtimeconfig");
@@ -343,6 +355,11 @@ public static class SluiceCommand
         using var forwarding = SignalForwarding.To(process, error);
         using var cancel = stop.Register(() => forwarding.Forward(SignalForwarding.Sigterm));
         process.WaitForExit();
+        if (clusterRuntimeConfig is not null)
+        {
+            File.Delete(clusterRuntimeConfig);
+        }
+
         return process.ExitCode;
     }
 

@@ -12,8 +12,6 @@ namespace Sluice.Cli;
 /// </summary>
 internal sealed class WebAttachment : IDisposable
 {
-    private const string AspNetCore = "Microsoft.AspNetCore.App";
-
     private WebAttachment(string? runtimeConfig) => RuntimeConfig = runtimeConfig;
 
     /// <summary>The runtimeconfig to run the application with (<c>dotnet exec --runtimeconfig</c>), or null for its own.</summary>
@@ -41,7 +39,7 @@ internal sealed class WebAttachment : IDisposable
         string entry = $"{typeof(Web.WebUiStartup).FullName}, {web}";
         string? plugins = conf.Get(ConfigKeys.Plugins);
         conf.Set(ConfigKeys.Plugins, string.IsNullOrWhiteSpace(plugins) ? entry : $"{plugins};{entry}");
-        return new WebAttachment(WithAspNetCore(Path.ChangeExtension(Path.GetFullPath(app), ".runtimeconfig.json")));
+        return new WebAttachment(Cluster.RuntimeConfigs.WithAspNetCore(Path.ChangeExtension(Path.GetFullPath(app), ".runtimeconfig.json")));
     }
 
     public void Dispose()
@@ -57,45 +55,5 @@ internal sealed class WebAttachment : IDisposable
                 // A temporary file left in the temp directory is harmless.
             }
         }
-    }
-
-    // The application's runtimeconfig with the ASP.NET Core framework added beside its own, or null when it has it already.
-    private static string? WithAspNetCore(string runtimeConfig)
-    {
-        if (!File.Exists(runtimeConfig))
-        {
-            throw new FileNotFoundException($"{runtimeConfig} does not exist: sluice submit runs an application built as an executable (OutputType Exe), which has one");
-        }
-
-        var root = JsonNode.Parse(File.ReadAllText(runtimeConfig)) as JsonObject
-            ?? throw new InvalidDataException($"{runtimeConfig} is not a JSON object");
-        var options = root["runtimeOptions"] as JsonObject ?? throw new InvalidDataException($"{runtimeConfig} has no runtimeOptions");
-        var frameworks = new JsonArray();
-        if (options["framework"] is JsonObject single)
-        {
-            frameworks.Add(single.DeepClone());
-        }
-
-        if (options["frameworks"] is JsonArray many)
-        {
-            foreach (var f in many)
-            {
-                frameworks.Add(f?.DeepClone());
-            }
-        }
-
-        if (frameworks.Any(f => (string?)f?["name"] == AspNetCore))
-        {
-            return null;
-        }
-
-        string version = frameworks.Select(f => (string?)f?["version"]).FirstOrDefault(v => v is not null)
-            ?? throw new InvalidDataException($"{runtimeConfig} names no framework version");
-        frameworks.Add(new JsonObject { ["name"] = AspNetCore, ["version"] = version });
-        options.Remove("framework");
-        options["frameworks"] = frameworks;
-        string path = Path.Combine(Path.GetTempPath(), $"sluice-submit-{Environment.ProcessId}-{Guid.NewGuid():N}.runtimeconfig.json");
-        File.WriteAllText(path, root.ToJsonString());
-        return path;
     }
 }

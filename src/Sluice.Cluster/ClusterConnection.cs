@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -14,6 +16,9 @@ public sealed class ClusterConnection : IAsyncDisposable
 {
     /// <summary>The Orleans service id of every Sluice cluster (the cluster name is the cluster id).</summary>
     internal const string ServiceId = "sluice";
+
+    /// <summary>The longest a call into the cluster may take (a task runs inside one).</summary>
+    internal static readonly TimeSpan TaskCallTimeout = TimeSpan.FromMinutes(10);
 
     private readonly IHost _host;
 
@@ -43,6 +48,10 @@ public sealed class ClusterConnection : IAsyncDisposable
                     o.ClusterId = master.Name;
                     o.ServiceId = ServiceId;
                 });
+                client.Services.AddSerializer(s => s.AddAssembly(typeof(ClusterConnection).Assembly));
+
+                // A task's call lasts as long as the task; a lost executor fails it at once through its worker, not by this timeout.
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TaskCallTimeout);
                 if (master.Membership.Kind == MembershipKind.Development)
                 {
                     client.UseStaticClustering(master.Membership.PrimaryGateway());

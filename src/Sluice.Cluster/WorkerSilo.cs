@@ -1,3 +1,4 @@
+using Orleans.Serialization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,6 +55,10 @@ public sealed class WorkerSilo : IAsyncDisposable
                 silo.Configure<ClusterMembershipOptions>(FailureDetection.Apply);
                 ClusterConnection.UseMembership(silo, master.Membership);
                 silo.Services.AddSingleton<IFatalErrorHandler, WorkerFatalErrorHandler>();
+                silo.Services.AddSerializer(s => s.AddAssembly(typeof(WorkerSilo).Assembly));
+                silo.Services.AddSingleton(new Executors.ExecutorRegistry(options.Cores));
+                silo.AddPlacementDirector<Executors.WorkerPlacement, Executors.WorkerPlacementDirector>();
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterConnection.TaskCallTimeout);
             })
             .Build();
         try

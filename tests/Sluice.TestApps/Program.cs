@@ -40,6 +40,9 @@ switch (args.FirstOrDefault())
         return 0;
     }
 
+    case "file-wordcount":
+        return FileWordCountApp.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 0);
+
     case "socket-wordcount":
         return SocketWordCountApp.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 
@@ -56,6 +59,6 @@ switch (args.FirstOrDefault())
     }
 
     default:
-        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...] | echo [args...] | socket-wordcount <host> <port> | partitions <n> <key...>");
+        Console.Error.WriteLine("usage: Sluice.TestApps wal-writer <directory> <always|batch|never> | burst <socket|raw|rate|paced|queue|file> <seconds> <storage memory> [key=value ...] | echo [args...] | file-wordcount <input> <output> [slow-ms] | socket-wordcount <host> <port> | partitions <n> <key...>");
         return 2;
 }

@@ -29,12 +29,20 @@ public sealed class ChildProcess : IDisposable
     public string Logs => Output + "\n" + Errors;
 
     /// <summary>Starts <c>dotnet</c> with <paramref name="args"/>.</summary>
-    public static ChildProcess Start(params string[] args)
+    public static ChildProcess Start(params string[] args) => StartWith(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <c>dotnet</c> with <paramref name="args"/> and these environment variables besides the test's own.</summary>
+    public static ChildProcess StartWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         return new ChildProcess(Process.Start(start)!);

@@ -113,6 +113,15 @@ public static class ConfigKeys
     /// assembly as a name or a .dll path; the type implements IStreamingContextPlugin. <c>sluice submit</c> sets it to attach the UI.
     /// </summary>
     public const string Plugins = "sluice.plugins";
+    /// <summary>
+    /// Set by a cluster worker in the executor processes it starts (Spark's spark.executor.id): such a process builds the program's
+    /// graph and runs the driver's tasks instead of generating batches. Unset in a driver.
+    /// </summary>
+    public const string ExecutorId = "sluice.executor.id";
+    /// <summary>How long an executor lives on without hearing from its driver before its worker ends it (the driver gone).</summary>
+    public const string ClusterDriverTimeout = "sluice.cluster.driverTimeout";
+    /// <summary>How long the driver waits for a worker to start an executor for the application.</summary>
+    public const string ClusterExecutorStartTimeout = "sluice.cluster.executor.startTimeout";
     /// <summary>Write every listener event to a JSON-lines event log that the history server reads (Spark's spark.eventLog.enabled).</summary>
     public const string EventLogEnabled = "sluice.eventLog.enabled";
     /// <summary>Directory of the event logs, one subdirectory per application (Spark's spark.eventLog.dir).</summary>
@@ -144,7 +153,10 @@ public static class ConfigKeys
 
     private static readonly ConfigEntry[] Entries =
     [
-        new(Master, ConfigKind.Master, "local[*]", "where tasks run: local, local[N] or local[*]"),
+        new(Master, ConfigKind.Master, "local[*]", "where tasks run: local, local[N], local[*] or cluster://<name>@<membership-uri>"),
+        new(ExecutorId, ConfigKind.String, null, "set by a cluster worker in the executor processes it starts; unset in a driver"),
+        new(ClusterDriverTimeout, ConfigKind.Duration, "10s", "how long an executor lives without its driver's heartbeat"),
+        new(ClusterExecutorStartTimeout, ConfigKind.Duration, "60s", "how long the driver waits for a worker to start an executor"),
         new(AppName, ConfigKind.String, "sluice", "application name"),
         new(BlockInterval, ConfigKind.Duration, "200ms", "interval at which receivers cut blocks"),
         new(ConcurrentJobs, ConfigKind.Int, "1", "jobs that run at once"),

@@ -64,6 +64,13 @@ public static partial class ConfigValues
     public static bool TryParseMaster(string text, out int threads)
     {
         threads = 0;
+        if (text.Trim().StartsWith("cluster://", StringComparison.Ordinal))
+        {
+            // A cluster master: the driver's own threads run what cannot run on the executors (Sluice.Cluster checks the URL).
+            threads = Environment.ProcessorCount;
+            return true;
+        }
+
         var m = MasterPattern().Match(text.Trim());
         if (!m.Success)
         {
@@ -93,7 +100,7 @@ public static partial class ConfigValues
         ConfigKind.Double => double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? null : "is not a number",
         ConfigKind.Bool => bool.TryParse(value.Trim(), out _) ? null : "is not true or false",
         ConfigKind.Duration => TryParseDuration(value, out _) ? null : "is not a duration (such as 500ms, 2s, 1min)",
-        ConfigKind.Master => TryParseMaster(value, out _) ? null : "is not a master URL (local, local[N] with N > 0, or local[*])",
+        ConfigKind.Master => TryParseMaster(value, out _) ? null : "is not a master URL (local, local[N] with N > 0, local[*], or cluster://<name>@<membership-uri>)",
         _ => null,
     };
 }

@@ -50,6 +50,18 @@ internal sealed class CollectingSink<T> : IChunkSink<T>
 
     public CollectingSink(int capacity = 16) => _items = new T[Math.Max(capacity, 4)];
 
+    private CollectingSink(T[] items)
+    {
+        _items = items;
+        _count = items.Length;
+    }
+
+    /// <summary>The records as bytes, for a task result that travels to the driver.</summary>
+    public byte[] ToBytes() => Storage.RecordSerializer.Instance.Serialize(_count == _items.Length ? _items : AsSpan().ToArray());
+
+    /// <summary>The records <see cref="ToBytes"/> wrote.</summary>
+    public static CollectingSink<T> FromBytes(byte[] bytes) => new(Storage.RecordSerializer.Instance.Deserialize<T>(bytes));
+
     public int Count => _count;
 
     /// <summary>Makes room for <paramref name="records"/> more records in one allocation.</summary>

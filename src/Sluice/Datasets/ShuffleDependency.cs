@@ -24,6 +24,12 @@ public abstract class ShuffleDependency : Dependency
 
     /// <summary>Computes one map partition and returns its buckets, one per reduce partition.</summary>
     internal abstract object[] RunMapTask(int mapPartition, TaskContext task);
+
+    /// <summary>One bucket of <see cref="RunMapTask"/> as bytes, for a reduce task in another process.</summary>
+    internal abstract byte[] SerializeBucket(object bucket);
+
+    /// <summary>A bucket from <see cref="SerializeBucket"/>, as the reduce side reads it.</summary>
+    internal abstract object DeserializeBucket(ReadOnlySpan<byte> bytes);
 }
 
 /// <summary>A shuffle of key-value records, optionally combined per key on the map side.</summary>
@@ -59,6 +65,22 @@ internal sealed class ShuffleDependency<TKey, TValue, TCombiner> : ShuffleDepend
 
     /// <summary>When true a map bucket is an array of combined pairs, each key once; otherwise a list of raw pairs.</summary>
     public bool MapSideCombine { get; }
+
+    internal override byte[] SerializeBucket(object bucket)
+    {
+        if (MapSideCombine)
+        {
+            var combined = ((TKey, TCombiner)[])bucket;
+            return Storage.RecordSerializer.Instance.Serialize(combined);
+        }
+
+        var raw = (List<(TKey, TValue)>)bucket;
+        return Storage.RecordSerializer.Instance.Serialize(raw.ToArray());
+    }
+
+    internal override object DeserializeBucket(ReadOnlySpan<byte> bytes) => MapSideCombine
+        ? Storage.RecordSerializer.Instance.Deserialize<(TKey, TCombiner)>(bytes)
+        : new List<(TKey, TValue)>(Storage.RecordSerializer.Instance.Deserialize<(TKey, TValue)>(bytes));
 
     internal override object[] RunMapTask(int mapPartition, TaskContext task)
     {

@@ -13,8 +13,17 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
     private int _nextStageId;
     private long _nextTaskAttemptId;
 
+    /// <summary>Where stages run besides the local threads (cluster mode); null runs every stage locally.</summary>
+    public ITaskBackend? Backend { get; set; }
+
     public R[] RunJob<T, R>(Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[] partitions)
     {
+        // On an executor the output operation's body runs only to reach the job it submits: that job's task is computed here.
+        if (TaskReplay.Current is { } replay)
+        {
+            return replay.Run(context, rdd, func, partitions);
+        }
+
         int jobId = Interlocked.Increment(ref _nextJobId);
         var job = new JobRecorder(jobId);
         var scope = OutputOperationScope.Now;
@@ -25,7 +34,15 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         string? failure = null;
         try
         {
-            return RunJobAttempts(job, rdd, func, partitions);
+            // Only the first job of an output operation runs remotely in this slice: an executor replays the operation's body up to
+            // the job it runs, and the results of earlier jobs are not sent to it.
+            RemotePlan? plan = null;
+            if (Backend is { } backend && scope is not null && scope.NextJobIndex() is 0 and int index)
+            {
+                plan = new RemotePlan(backend, scope.BatchTime, scope.OutputOpId, index, LineageWalk.Shuffles(rdd));
+            }
+
+            return RunJobAttempts(job, rdd, func, partitions, plan);
         }
         catch (Exception e)
         {
@@ -38,7 +55,7 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         }
     }
 
-    private R[] RunJobAttempts<T, R>(JobRecorder job, Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[] partitions)
+    private R[] RunJobAttempts<T, R>(JobRecorder job, Rdd<T> rdd, Func<Rdd<T>, TaskContext, int, R> func, int[] partitions, RemotePlan? plan)
     {
         int jobId = job.JobId;
         for (int attempt = 0; ; attempt++)
@@ -50,9 +67,28 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
             {
                 // Inside the try: a map stage that finds its own input's shuffle output gone (a cached parent was
                 // dropped) is retried with the cache distrusted, like a result stage that does.
-                inputs = AcquireInputs(job, rdd, trustCache);
+                inputs = AcquireInputs(job, rdd, trustCache, plan);
                 var results = new R[partitions.Length];
-                RunStage(job, partitions.Length, (task, i) => results[i] = func(rdd, task, partitions[i]), partitions, rdd.OperatorDescription, "Result");
+                Func<int, Exception?[]?>? remote = null;
+                if (plan is not null && InputsAreRemote(inputs))
+                {
+                    remote = stageId =>
+                    {
+                        var bytes = new byte[]?[partitions.Length];
+                        var errors = plan.Backend.RunResultStage(plan.Stage(-1, partitions, stageId), bytes);
+                        for (int i = 0; errors is not null && i < bytes.Length; i++)
+                        {
+                            if (errors[i] is null && bytes[i] is { } b)
+                            {
+                                results[i] = TaskResults<R>.Decode(b);
+                            }
+                        }
+
+                        return errors;
+                    };
+                }
+
+                RunStage(job, partitions.Length, (task, i) => results[i] = func(rdd, task, partitions[i]), partitions, rdd.OperatorDescription, "Result", remote);
                 return results;
             }
             catch (JobFailedException e) when (attempt < 2 && e.InnerException is ShuffleOutputMissingException)
@@ -67,14 +103,14 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
     }
 
     /// <summary>Makes the map output of every shuffle that a stage over <paramref name="rdd"/> reads available, holding it until released.</summary>
-    private List<ShuffleDependency> AcquireInputs(JobRecorder job, RddBase rdd, bool trustCache)
+    private List<ShuffleDependency> AcquireInputs(JobRecorder job, RddBase rdd, bool trustCache, RemotePlan? plan)
     {
         var inputs = new List<ShuffleDependency>();
         try
         {
             foreach (var dep in ShuffleInputs(rdd, trustCache))
             {
-                Acquire(job, dep, trustCache);
+                Acquire(job, dep, trustCache, plan);
                 inputs.Add(dep);
             }
         }
@@ -87,7 +123,7 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         return inputs;
     }
 
-    private void Acquire(JobRecorder job, ShuffleDependency dep, bool trustCache)
+    private void Acquire(JobRecorder job, ShuffleDependency dep, bool trustCache, RemotePlan? plan)
     {
         lock (dep.Gate)
         {
@@ -96,13 +132,28 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
                 return;
             }
 
-            var parentInputs = AcquireInputs(job, dep.Rdd, trustCache);
+            var parentInputs = AcquireInputs(job, dep.Rdd, trustCache, plan);
             try
             {
                 int maps = dep.Rdd.NumPartitions;
+                int stageIndex = plan?.Shuffles.IndexOf(dep) ?? -1;
                 var outputs = new object[maps][];
-                RunStage(job, maps, (task, i) => outputs[i] = dep.RunMapTask(i, task), null, dep.Rdd.OperatorDescription, "ShuffleMap");
-                shuffles.Register(dep.ShuffleId, outputs);
+
+                // The backend registers where the output lives; null from it means it ran nothing and the stage runs here.
+                bool ranRemotely = false;
+                Func<int, Exception?[]?>? remote = plan is not null && stageIndex >= 0 && InputsAreRemote(parentInputs)
+                    ? stageId =>
+                    {
+                        var errors = plan.Backend.RunMapStage(plan.Stage(stageIndex, null, stageId, maps), dep);
+                        ranRemotely = errors is not null;
+                        return errors;
+                    }
+                    : null;
+                RunStage(job, maps, (task, i) => outputs[i] = dep.RunMapTask(i, task), null, dep.Rdd.OperatorDescription, "ShuffleMap", remote);
+                if (!ranRemotely)
+                {
+                    shuffles.Register(dep.ShuffleId, outputs);
+                }
             }
             finally
             {
@@ -150,7 +201,21 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         return result;
     }
 
-    private void RunStage(JobRecorder job, int tasks, Action<TaskContext, int> run, int[]? partitions, string name, string kind)
+    // A stage runs remotely only when every shuffle it reads is remote too: an executor cannot read the driver's local map output.
+    private bool InputsAreRemote(List<ShuffleDependency> inputs)
+    {
+        foreach (var dep in inputs)
+        {
+            if (shuffles.RemoteOutput(dep.ShuffleId) is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void RunStage(JobRecorder job, int tasks, Action<TaskContext, int> run, int[]? partitions, string name, string kind, Func<int, Exception?[]?>? remote = null)
     {
         int jobId = job.JobId;
         int stageId = Interlocked.Increment(ref _nextStageId);
@@ -159,7 +224,7 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         // Per task, not per record: its time over every attempt, for the stage's summary.
         var taskTicks = new long[tasks];
         int failedAttempts = 0;
-        var errors = executor.RunAll(tasks, i =>
+        var errors = remote?.Invoke(stageId) ?? executor.RunAll(tasks, i =>
         {
             int partition = partitions?[i] ?? i;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -224,6 +289,28 @@ internal sealed class DagScheduler(SluiceContext context, LocalExecutor executor
         if (first is not null)
         {
             throw new JobFailedException(failure!, first);
+        }
+    }
+
+    /// <summary>A job that may run on the backend: its name as data and its lineage walk.</summary>
+    private sealed class RemotePlan(ITaskBackend backend, long batchTime, int outputOpId, int jobIndex, List<ShuffleDependency> shuffles)
+    {
+        public ITaskBackend Backend => backend;
+
+        public List<ShuffleDependency> Shuffles => shuffles;
+
+        public StageSpec Stage(int stageIndex, int[]? partitions, int stageId, int count = 0)
+        {
+            if (partitions is null)
+            {
+                partitions = new int[count];
+                for (int i = 0; i < count; i++)
+                {
+                    partitions[i] = i;
+                }
+            }
+
+            return new StageSpec(batchTime, outputOpId, jobIndex, stageIndex, partitions, shuffles, stageId);
         }
     }
 

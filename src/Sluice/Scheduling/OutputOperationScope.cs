@@ -18,7 +18,19 @@ internal static class OutputOperationScope
         return new Restore(outer);
     }
 
-    public sealed record Current(long BatchTime, int OutputOpId, string Name);
+    public sealed class Current(long batchTime, int outputOpId, string name)
+    {
+        private int _jobs;
+
+        public long BatchTime { get; } = batchTime;
+
+        public int OutputOpId { get; } = outputOpId;
+
+        public string Name { get; } = name;
+
+        /// <summary>The index of the next job the operation submits (0, 1, …): with batch and operation, a job named as data.</summary>
+        public int NextJobIndex() => Interlocked.Increment(ref _jobs) - 1;
+    }
 
     public readonly struct Restore(Current? outer) : IDisposable
     {

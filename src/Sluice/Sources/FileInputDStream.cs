@@ -104,6 +104,12 @@ internal sealed class FileInputDStream<T> : InputDStream<T>
             }
         }
 
+        // An executor never lists the directory itself: its listing could differ from the driver's.
+        if (InputsFromDriver)
+        {
+            throw new InvalidOperationException($"{_kind} {Directory}: the driver sent no file list for batch {validTime}");
+        }
+
         long batchWall = validTime.Milliseconds + (WallMillis() - Context.Clock.GetTimeMillis());
         long threshold = Math.Max(_initialThresholdMs, batchWall - RememberWindowMs);
         var fresh = new List<string>();
@@ -198,6 +204,27 @@ internal sealed class FileInputDStream<T> : InputDStream<T>
             {
                 _selected.Remove(path);
                 _ignored.Add(path);
+            }
+        }
+    }
+
+    private protected override string? DescribeBatchInputs()
+    {
+        lock (_batchFiles)
+        {
+            return System.Text.Json.JsonSerializer.Serialize(_batchFiles);
+        }
+    }
+
+    private protected override void ProvideBatchInputs(string inputs)
+    {
+        var batches = System.Text.Json.JsonSerializer.Deserialize<Dictionary<long, string[]>>(inputs)
+            ?? throw new InvalidDataException($"{_kind} {Directory}: the driver's file lists are empty");
+        lock (_batchFiles)
+        {
+            foreach (var (time, files) in batches)
+            {
+                _batchFiles[time] = files;
             }
         }
     }

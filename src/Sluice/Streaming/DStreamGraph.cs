@@ -88,6 +88,36 @@ internal sealed class DStreamGraph(StreamingContext context)
         }
     }
 
+    /// <summary>
+    /// A hash of the graph's shape that is the same in every process that builds the same graph: each stream's position, type (with
+    /// its type arguments), slide and parents, and the output operations. An executor whose graph differs refuses the driver's tasks.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("batch ").Append(Time.ToMillis(context.BatchDuration)).Append('\n');
+        lock (_streams)
+        {
+            foreach (var stream in _streams)
+            {
+                text.Append(stream.Id).Append(' ').Append(stream.GetType().FullName).Append(" slide ").Append(Time.ToMillis(stream.SlideDuration)).Append(" parents");
+                foreach (var parent in stream.Dependencies)
+                {
+                    text.Append(' ').Append(parent.Id);
+                }
+
+                text.Append('\n');
+            }
+
+            foreach (var output in _outputs)
+            {
+                text.Append("output ").Append(output.OutputOperationId).Append(' ').Append(((DStreamBase)output).Id).Append('\n');
+            }
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
     public List<Job> GenerateJobs(Time time)
     {
         var jobs = new List<Job>(_outputs.Count);

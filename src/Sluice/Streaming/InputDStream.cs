@@ -14,6 +14,26 @@ public abstract class InputDStream<T> : DStream<T>, IInputDStream
     /// <inheritdoc />
     public override IReadOnlyList<DStreamBase> Dependencies => _none;
 
+    bool IInputDStream.InputsFromDriver
+    {
+        get => InputsFromDriver;
+        set => InputsFromDriver = value;
+    }
+
+    /// <summary>On an executor, reads only what the driver decided.</summary>
+    private protected bool InputsFromDriver { get; private set; }
+
+    string? IInputDStream.DescribeBatchInputs() => DescribeBatchInputs();
+
+    void IInputDStream.ProvideBatchInputs(string inputs) => ProvideBatchInputs(inputs);
+
+    /// <summary>What the driver decided for the batches it remembers, as JSON; null (the default) when only the driver can read the input.</summary>
+    private protected virtual string? DescribeBatchInputs() => null;
+
+    /// <summary>Takes the driver's decisions on an executor.</summary>
+    private protected virtual void ProvideBatchInputs(string inputs) =>
+        throw new NotSupportedException($"{this}: its input can only be read on the driver");
+
     /// <summary>Called once when the context starts.</summary>
     public virtual void Start() { }
 
@@ -43,6 +63,15 @@ public abstract class InputDStream<T> : DStream<T>, IInputDStream
 internal interface IInputDStream
 {
     int Id { get; }
+
+    /// <summary>On an executor: the stream reads only what the driver decided (<see cref="ProvideBatchInputs"/>), never decides itself.</summary>
+    bool InputsFromDriver { get; set; }
+
+    /// <summary>What the driver decided for every batch it remembers, as data (JSON), or null when the input cannot travel.</summary>
+    string? DescribeBatchInputs();
+
+    /// <summary>On an executor: the driver's decisions, from <see cref="DescribeBatchInputs"/>.</summary>
+    void ProvideBatchInputs(string inputs);
 
     string WatermarkPartition(Datasets.RddBase rdd, int partition);
 

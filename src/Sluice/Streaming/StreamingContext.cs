@@ -187,6 +187,9 @@ public sealed class StreamingContext : IDisposable
 
     internal DStreamGraph Graph { get; }
 
+    /// <summary>Set by the cluster plugin in an executor process (<see cref="ConfigKeys.ExecutorId"/>); null in a driver.</summary>
+    internal IExecutorRole? ExecutorRole { get; set; }
+
     internal StreamingListenerBus ListenerBus { get; }
 
     internal InputInfoTracker InputInfoTracker { get; }
@@ -368,7 +371,8 @@ public sealed class StreamingContext : IDisposable
 
             // Every file of the candidate is read and checked here, before anything runs: a damaged newest checkpoint
             // falls back to an older intact one, and no intact one is one clear error rather than wrong state.
-            if (Recovery.CheckpointRecovery.Choose(Path.GetFullPath(checkpointDirectory), ssc.Conf.GetBool(ConfigKeys.CheckpointAllowEmptyStateOnCorruption)) is { } chosen)
+            // An executor builds the graph only; the driver recovers and decides what runs.
+            if (ssc.ExecutorRole is null && Recovery.CheckpointRecovery.Choose(Path.GetFullPath(checkpointDirectory), ssc.Conf.GetBool(ConfigKeys.CheckpointAllowEmptyStateOnCorruption)) is { } chosen)
             {
                 ssc.PrepareRecovery(chosen.Checkpoint);
                 ssc.LostDataCheckpoints = chosen.Lost;
@@ -678,6 +682,14 @@ public sealed class StreamingContext : IDisposable
         lock (ActiveContexts)
         {
             ActiveContexts.Add(this);
+        }
+
+        if (ExecutorRole is { } role)
+        {
+            // An executor generates no batches, starts no inputs or receivers: it runs the tasks its driver sends.
+            role.Start(new ExecutorGraph(this));
+            Log.Info("streaming context started as an executor");
+            return;
         }
 
         // Restored before the inputs start: a file stream must know what it consumed before it looks at its directory.
