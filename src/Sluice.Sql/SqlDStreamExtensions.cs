@@ -9,24 +9,59 @@ namespace Sluice.Sql;
 /// </summary>
 public static class SqlDStreamExtensions
 {
-    extension<T>(DStream<T> stream)
+    /// <summary>
+    /// Runs <paramref name="query"/> on every batch, whose records are the table <c>batch</c> (columns from the record type,
+    /// see <see cref="SqlSchema.For{T}"/>), and reads its rows as <typeparamref name="TOut"/>: value tuples by column position,
+    /// records and classes by column name. The query is checked now, against the schema: a syntax error, an unknown column
+    /// or a result that does not fit <typeparamref name="TOut"/> throws here, never on a batch. The result has one partition.
+    /// With an explicit schema: <c>stream.AsSqlTable("batch", schema).Sql&lt;TOut&gt;(query)</c>.
+    /// </summary>
+    public static DStream<TOut> Sql<TOut>(this DStreamBase stream, string query)
     {
-        /// <summary>
-        /// Runs <paramref name="query"/> on every batch, whose records are the table <c>batch</c> (columns from
-        /// <paramref name="schema"/>, default <see cref="SqlSchema.For{T}"/>), and reads its rows as <typeparamref name="TOut"/>:
-        /// value tuples by column position, records and classes by column name. The query is checked now, against the schema:
-        /// a syntax error, an unknown column or a result that does not fit <typeparamref name="TOut"/> throws here, never on a batch.
-        /// The result has one partition.
-        /// </summary>
-        public DStream<TOut> Sql<TOut>(string query, SqlSchema<T>? schema = null) =>
-            stream.Context.TransformSql<TOut>(query, stream.AsSqlTable("batch", schema));
+        ArgumentNullException.ThrowIfNull(stream);
 
-        /// <summary>This stream as the table <paramref name="name"/> of a <c>TransformSql</c> query.</summary>
-        public SqlTableStream AsSqlTable(string name, SqlSchema<T>? schema = null)
+        // C# cannot infer the record type when the result type is given explicitly: it is found once, here.
+        var type = stream.GetType();
+        while (type is not null && !(type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DStream<>)))
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(name);
-            return new SqlTableStream<T>(stream, name, schema ?? SqlSchema.For<T>());
+            type = type.BaseType;
         }
+
+        if (type is null)
+        {
+            throw new ArgumentException($"{stream} is not a DStream<T>", nameof(stream));
+        }
+
+        SqlTableStream table;
+        try
+        {
+            table = (SqlTableStream)typeof(SqlDStreamExtensions).GetMethod(nameof(DefaultTable), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(type.GetGenericArguments()[0]).Invoke(null, [stream])!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+            throw;
+        }
+
+        return table.Sql<TOut>(query);
+    }
+
+    private static SqlTableStream DefaultTable<T>(DStream<T> stream) => stream.AsSqlTable("batch");
+
+    /// <summary>Runs <paramref name="query"/> on every batch over this one table (see <c>Sql</c> on a stream).</summary>
+    public static DStream<TOut> Sql<TOut>(this SqlTableStream table, string query)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return table.Stream.Context.TransformSql<TOut>(query, table);
+    }
+
+    /// <summary>This stream as the table <paramref name="name"/> of a query, with columns from <paramref name="schema"/> (default <see cref="SqlSchema.For{T}"/>).</summary>
+    public static SqlTableStream AsSqlTable<T>(this DStream<T> stream, string name, SqlSchema<T>? schema = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new SqlTableStream<T>(stream, name, schema ?? SqlSchema.For<T>());
     }
 
     extension(StreamingContext ssc)
