@@ -49,7 +49,7 @@ internal sealed class SqlQuery<TOut>
         using var command = connection.CreateCommand();
         command.CommandText = text;
         using var reader = Execute(command, text, "is not valid over " + Describe(tables));
-        var columns = ColumnsOf(reader);
+        var columns = WithSqlTypeNames(connection, text, ColumnsOf(reader));
         return new(engine, text, tables, SqlResultMapper<TOut>.Create(columns));
     }
 
@@ -92,10 +92,39 @@ internal sealed class SqlQuery<TOut>
         }
     }
 
+    /// <summary>The reader names types by DuckDB.NET's enum (BigInt, UnsignedTinyInt); DESCRIBE gives SQL's (BIGINT, UTINYINT, DECIMAL(38,18)) for messages.</summary>
+    private static List<SqlResultColumn> WithSqlTypeNames(DuckDBConnection connection, string text, List<SqlResultColumn> columns)
+    {
+        try
+        {
+            using var describe = connection.CreateCommand();
+            describe.CommandText = "DESCRIBE " + text;
+            using var reader = describe.ExecuteReader();
+            var named = new List<SqlResultColumn>(columns.Count);
+            while (reader.Read() && named.Count < columns.Count)
+            {
+                named.Add(columns[named.Count] with { TypeName = reader.GetString(reader.GetOrdinal("column_type")) });
+            }
+
+            return named.Count == columns.Count && !reader.Read() ? named : columns;
+        }
+        catch (DuckDBException)
+        {
+            // Not every statement can be described (a trailing semicolon, several statements): the enum names stay.
+            return columns;
+        }
+    }
+
     private void CheckSameColumns(DuckDBDataReader reader)
     {
         var now = ColumnsOf(reader);
-        if (!now.SequenceEqual(_mapper.Columns))
+        bool same = now.Count == _mapper.Columns.Count;
+        for (int i = 0; same && i < now.Count; i++)
+        {
+            same = now[i].Name == _mapper.Columns[i].Name && now[i].ClrType == _mapper.Columns[i].ClrType;
+        }
+
+        if (!same)
         {
             throw new SqlQueryException($"the query's result changed from ({string.Join(", ", _mapper.Columns)}) when it was defined to ({string.Join(", ", now)})", Text);
         }

@@ -132,13 +132,17 @@ internal sealed class SqlResultMapper<TOut>
         var underlying = Nullable.GetUnderlyingType(target) ?? target;
         if (!CanConvert(column.ClrType, underlying))
         {
-            throw Mismatch(all, $"column '{column.Name}' is {column.TypeName} ({column.ClrType.Name}), {typeof(TOut).Name}.{member} is {Describe(target)}; " +
+            throw Mismatch(all, $"column '{column.Name}' is {column.TypeName} ({(column.ClrType == typeof(Stream) ? "byte[]" : column.ClrType.Name)}), {Describe(typeof(TOut))}.{member} is {Describe(target)}; " +
                 "change the member's type or CAST the column in the query");
         }
 
         var i = Expression.Constant(index);
-        Expression value = Expression.Call(reader, nameof(DbDataReader.GetFieldValue), [column.ClrType], i);
-        if (column.ClrType != underlying)
+        // TIMESTAMP WITH TIME ZONE reports DateTime, but DuckDB.NET reads it as a DateTimeOffset too.
+        var read = column.ClrType == typeof(DateTime) && underlying == typeof(DateTimeOffset) ? underlying : column.ClrType;
+        Expression value = read == typeof(Stream)
+            ? Expression.Call(typeof(SqlResultMapper<TOut>).GetMethod(nameof(ReadBlob), BindingFlags.NonPublic | BindingFlags.Static)!, reader, i)
+            : Expression.Call(reader, nameof(DbDataReader.GetFieldValue), [read], i);
+        if (read != underlying && read != typeof(Stream))
         {
             value = Expression.ConvertChecked(value, underlying);
         }
@@ -155,6 +159,14 @@ internal sealed class SqlResultMapper<TOut>
         return Expression.Condition(Expression.Call(reader, nameof(DbDataReader.IsDBNull), null, i), whenNull, value);
     }
 
+    private static byte[] ReadBlob(DbDataReader reader, int index)
+    {
+        using var blob = reader.GetStream(index);
+        var bytes = new byte[blob.Length];
+        blob.ReadExactly(bytes);
+        return bytes;
+    }
+
     private static SqlNullException NullInto(string column, string member, string type) =>
         new($"column '{column}' is NULL in a result row, but {member} is {type}, which cannot be null; make it nullable or use coalesce() in the query");
 
@@ -164,7 +176,7 @@ internal sealed class SqlResultMapper<TOut>
     /// <summary>Exact types, and widenings that never lose a value (HUGEINT to long and decimal is checked per value).</summary>
     internal static bool CanConvert(Type from, Type to)
     {
-        if (from == to)
+        if (from == to || (from == typeof(Stream) && to == typeof(byte[])) || (from == typeof(DateTime) && to == typeof(DateTimeOffset)))
         {
             return true;
         }
@@ -174,7 +186,7 @@ internal sealed class SqlResultMapper<TOut>
         return (fs >= 0 && ts >= fs)
             || (fu >= 0 && (tu >= fu || ts > fu))
             || (fromInteger && (to == typeof(double) || to == typeof(decimal) || to == typeof(BigInteger)))
-            || (from == typeof(BigInteger) && (to == typeof(long) || to == typeof(decimal)))
+            || (from == typeof(BigInteger) && (to == typeof(long) || to == typeof(decimal) || to == typeof(double)))
             || (from == typeof(float) && to == typeof(double))
             || (from == typeof(decimal) && to == typeof(double));
     }
@@ -192,7 +204,7 @@ internal sealed class SqlResultMapper<TOut>
         string members = SqlType.For(typeof(TOut)) is not null || IsValueTuple(typeof(TOut))
             ? Describe(typeof(TOut))
             : "(" + string.Join(", ", MembersOf(typeof(TOut))) + ")";
-        return new SqlSchemaException($"the query's result does not fit {typeof(TOut).Name}: {what}\n  result columns: ({string.Join(", ", columns)})\n  {typeof(TOut).Name}: {members}");
+        return new SqlSchemaException($"the query's result does not fit {Describe(typeof(TOut))}: {what}\n  result columns: ({string.Join(", ", columns)})\n  {Describe(typeof(TOut))}: {members}");
     }
 
     private static IEnumerable<string> MembersOf(Type type)
