@@ -16,7 +16,9 @@ public static class SqlDStreamExtensions
     /// or a result that does not fit <typeparamref name="TOut"/> throws here, never on a batch. The result has one partition.
     /// With an explicit schema: <c>stream.AsSqlTable("batch", schema).Sql&lt;TOut&gt;(query)</c>.
     /// </summary>
-    public static DStream<TOut> Sql<TOut>(this DStreamBase stream, string query)
+    public static DStream<TOut> Sql<TOut>(this DStreamBase stream, string query) => BatchTable(stream).Sql<TOut>(query);
+
+    private static SqlTableStream BatchTable(DStreamBase stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
 
@@ -44,16 +46,33 @@ public static class SqlDStreamExtensions
             throw;
         }
 
-        return table.Sql<TOut>(query);
+        return table;
     }
 
     private static SqlTableStream DefaultTable<T>(DStream<T> stream) => stream.AsSqlTable("batch");
+
+    /// <summary>Runs <paramref name="query"/> on each partition of every batch separately (see the overload on a table), the records being the table <c>batch</c>.</summary>
+    public static DStream<TOut> SqlPerPartition<TOut>(this DStreamBase stream, string query) => BatchTable(stream).SqlPerPartition<TOut>(query);
 
     /// <summary>Runs <paramref name="query"/> on every batch over this one table (see <c>Sql</c> on a stream).</summary>
     public static DStream<TOut> Sql<TOut>(this SqlTableStream table, string query)
     {
         ArgumentNullException.ThrowIfNull(table);
         return table.Stream.Context.TransformSql<TOut>(query, table);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="query"/> on each partition of every batch separately, in parallel, the partition's records being the
+    /// table <c>batch</c>: the first half of a two-phase aggregation, whose second half is a <c>Sql</c> over the partial rows
+    /// (<c>SELECT level, count(*) AS n … GROUP BY level</c> per partition, then <c>SELECT level, sum(n)::BIGINT AS n … GROUP BY level</c>).
+    /// Each task holds only its partition, so <c>sluice.sql.maxBatchRows</c> bounds a partition, not the batch.
+    /// </summary>
+    public static DStream<TOut> SqlPerPartition<TOut>(this SqlTableStream table, string query)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var ssc = table.Stream.Context;
+        var sql = SqlQuery<TOut>.Define(SqlEngine.From(ssc.Conf), query, [table.Definition]);
+        return ssc.Transform<TOut>([table.Stream], (rdds, _) => table.LoadEachPartition(rdds[0]).MapPartitions(partition => sql.Run([.. partition])));
     }
 
     /// <summary>This stream as the table <paramref name="name"/> of a query, with columns from <paramref name="schema"/> (default <see cref="SqlSchema.For{T}"/>).</summary>

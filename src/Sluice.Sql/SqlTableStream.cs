@@ -20,6 +20,9 @@ public abstract class SqlTableStream
     /// operators just before the query run in it too, a shuffle or a cached stream before it keeps them parallel.
     /// </summary>
     internal abstract Rdd<SqlBatchTable> Load(RddBase rdd);
+
+    /// <summary>One batch's dataset as one table per partition, each loaded and queried in its own task.</summary>
+    internal abstract Rdd<SqlBatchTable> LoadEachPartition(RddBase rdd);
 }
 
 /// <inheritdoc />
@@ -43,5 +46,11 @@ internal sealed class SqlTableStream<T>(DStream<T> stream, string name, SqlSchem
         }
 
         return records.Coalesce(1).Glom().Map<SqlBatchTable>(all => definition.Of(all));
+    }
+
+    internal override Rdd<SqlBatchTable> LoadEachPartition(RddBase rdd)
+    {
+        var definition = _definition;
+        return ((Rdd<T>)rdd).Glom().Map<SqlBatchTable>(partition => definition.Of(partition));
     }
 }

@@ -183,15 +183,56 @@ public sealed class PerBatchSqlTests(ITestOutputHelper output)
             output.WriteLine($"appender, round {round}: {Rows} rows in {watch.ElapsedMilliseconds} ms = {Rows / watch.Elapsed.TotalSeconds / 1e6:F2} M rows/s, {allocated / (double)Rows:F1} bytes allocated per row");
         }
 
+        var linq = Stopwatch.StartNew();
+        var expected = records.GroupBy(r => r.Level).Select(g => (g.Key, (long)g.Count(), g.Sum(r => r.Bytes))).Order().ToList();
+        output.WriteLine($"LINQ GroupBy over the same {Rows} records: {linq.ElapsedMilliseconds} ms");
         using var h = new StreamingHarness();
-        var counts = h.Context.QueueStream(new Queue<Rdd<LogLine>>([h.Context.SluiceContext.Parallelize(records, 4)]))
-            .Sql<(string, long, long)>("SELECT level, count(*), sum(bytes)::BIGINT FROM batch GROUP BY level");
-        var seen = StreamingHarness.CollectEachBatch(counts);
+        var input = h.Context.QueueStream(new Queue<Rdd<LogLine>>(Enumerable.Range(0, 3).Select(_ => h.Context.SluiceContext.Parallelize(records, 4))));
+        input.Cache();
+        var oneTask = input.Sql<(string, long, long)>("SELECT level, count(*), sum(bytes)::BIGINT FROM batch GROUP BY level");
+        var twoPhase = input.SqlPerPartition<(string, long, long)>("SELECT level, count(*) AS n, sum(bytes)::BIGINT AS bytes FROM batch GROUP BY level")
+            .AsSqlTable("partials", SqlSchema.Empty<(string, long, long)>().Column("level", p => p.Item1).Column("n", p => p.Item2).Column("bytes", p => p.Item3))
+            .Sql<(string, long, long)>("SELECT level, sum(n)::BIGINT, sum(bytes)::BIGINT FROM partials GROUP BY level");
+        var cached = new ConcurrentDictionary<long, long>();
+        input.ForeachRDD((rdd, time) => cached[time.Milliseconds] = rdd.Count());
+        var timings = new ConcurrentDictionary<(string, long), (long Ms, List<(string, long, long)> Rows)>();
+        void Timed(string name, DStream<(string, long, long)> stream) => stream.ForeachRDD((rdd, time) =>
+        {
+            var watch = Stopwatch.StartNew();
+            var rows = rdd.Collect();
+            timings[(name, time.Milliseconds)] = (watch.ElapsedMilliseconds, rows);
+        });
+        Timed("Sql (one task: gather, load, query)", oneTask);
+        Timed("SqlPerPartition + Sql (two-phase)", twoPhase);
         h.Start();
-        var total = Stopwatch.StartNew();
-        Assert.False(h.RunBatch().Failed);
-        output.WriteLine($"batch of {Rows} rows through Sql (gather, load, GROUP BY, read): {total.ElapsedMilliseconds} ms");
-        var expected = records.GroupBy(r => r.Level).Select(g => (g.Key, (long)g.Count(), g.Sum(r => r.Bytes))).Order();
-        Assert.Equal(expected, seen[1000].Order());
+        for (int b = 1; b <= 3; b++)
+        {
+            Assert.False(h.RunBatch().Failed);
+            foreach (var name in new[] { "Sql (one task: gather, load, query)", "SqlPerPartition + Sql (two-phase)" })
+            {
+                var (ms, rows) = timings[(name, b * 1000L)];
+                Assert.Equal(expected, rows.Order());
+                output.WriteLine($"batch {b}, {Rows} cached rows in 4 partitions, local[2], {name}: {ms} ms");
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task PerPartitionSqlThenSqlOverThePartialsEqualsLinq()
+    {
+        await Task.Yield();
+        var batches = RandomBatches(8, 4);
+        using var h = new StreamingHarness();
+        var totals = h.Context.QueueStream(Queue(h, batches, partitions: 4))
+            .SqlPerPartition<LevelCount>("SELECT level, count(*) AS n FROM batch GROUP BY level")
+            .Sql<LevelCount>("SELECT level, sum(n)::BIGINT AS n FROM batch GROUP BY level");
+        var seen = StreamingHarness.CollectEachBatch(totals);
+        h.Start();
+        for (int b = 0; b < batches.Count; b++)
+        {
+            Assert.False(h.RunBatch().Failed);
+            var expected = batches[b].GroupBy(l => l.Level).Select(g => new LevelCount(g.Key, g.Count())).OrderBy(c => c.Level);
+            Assert.Equal(expected, seen[(b + 1) * 1000L].OrderBy(c => c.Level));
+        }
     }
 }
