@@ -16,7 +16,10 @@ internal sealed record SqlEngine(long MaxBatchRows, long MemoryLimitBytes, int T
             threads > 0 ? threads : conf.ExecutorThreads);
     }
 
-    /// <summary>A new in-memory database: nothing in it outlives the connection.</summary>
+    /// <summary>
+    /// A new in-memory database: nothing in it outlives the connection. Spilling is off (DuckDB would write a <c>.tmp</c>
+    /// folder into the working directory, which a killed process leaves behind), so the memory limit is a hard bound.
+    /// </summary>
     public DuckDBConnection Open()
     {
         var connection = new DuckDBConnection("DataSource=:memory:");
@@ -25,7 +28,7 @@ internal sealed record SqlEngine(long MaxBatchRows, long MemoryLimitBytes, int T
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"SET memory_limit = '{Math.Max(1, MemoryLimitBytes / 1024)}KiB'; SET threads = {Math.Max(1, Threads)};");
+                $"SET memory_limit = '{Math.Max(1, MemoryLimitBytes / 1024)}KiB'; SET threads = {Math.Max(1, Threads)}; SET temp_directory = '';");
             command.ExecuteNonQuery();
             return connection;
         }

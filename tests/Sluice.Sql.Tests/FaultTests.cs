@@ -75,3 +75,36 @@ public sealed class FaultTests
         Assert.Equal([100L], seen);
     }
 }
+
+/// <summary>A batch that needs more memory than sluice.sql.memoryLimit fails with DuckDB's out-of-memory message; the process goes on and leaves no spill files.</summary>
+public sealed class MemoryLimitTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task AQueryAboveTheMemoryLimitFailsTheBatchNotTheProcess()
+    {
+        await Task.Yield();
+        string workingDirectory = Directory.CreateTempSubdirectory("sluice-sql-cwd-").FullName;
+        string before = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = workingDirectory;
+            var records = Enumerable.Range(0, 300_000).Select(i => $"{i:D12}-{Guid.NewGuid():N}{Guid.NewGuid():N}").ToArray();
+            using var h = new StreamingHarness(configure: conf => conf
+                .Set(ConfigKeys.OutputMaxRetries, "0").Set(ConfigKeys.TaskMaxFailures, "1").Set(ConfigKeys.SqlMemoryLimit, "16m"));
+            var rows = h.Context.QueueStream(new Queue<Rdd<string>>([h.Context.SluiceContext.Parallelize(records, 2)]))
+                .Sql<(string, long)>("SELECT value, count(*) FROM batch GROUP BY value ORDER BY value");
+            StreamingHarness.CollectAll(rows);
+            h.Start();
+            h.Clock.SetTime(1000);
+            var e = Assert.Throws<StreamingQueryException>(() => h.Context.AwaitTerminationOrTimeout(TimeSpan.FromSeconds(60)));
+            Assert.Matches("could not allocate block|Out of Memory Error", e.ToString());
+            Assert.Contains("query: SELECT value, count(*) FROM batch GROUP BY value ORDER BY value", e.ToString());
+            Assert.Empty(Directory.EnumerateFileSystemEntries(workingDirectory));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = before;
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+}
