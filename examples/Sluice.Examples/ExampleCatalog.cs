@@ -23,6 +23,8 @@ public static class ExampleCatalog
             "running word counts over text from a TCP server, kept with MapWithState from an initial state", 2, StatefulNetworkWordCount.Run),
         new("RecoverableNetworkWordCount", "RecoverableNetworkWordCount <hostname> <port> <checkpoint-directory> <output-file>",
             "per-batch word counts appended to a file exactly once; restarted, it continues from its checkpoint", 4, RecoverableNetworkWordCount.Run),
+        new("SqlNetworkWordCount", "SqlNetworkWordCount <hostname> <port>",
+            "counts words from a TCP server with SQL on each batch (DuckDB, a singleton session inside ForeachRDD)", 2, SqlNetworkWordCount.Run),
         new("PageViewStats", "PageViewStats <input-directory> <checkpoint-directory> [--dead-letters]",
             "windowed page views and per-user totals (MapWithState) from user,page,seconds lines; a bad line stops it, or goes to dead letters", 2, PageViewStats.Run),
         new("CustomReceiver", "CustomReceiver <hostname> <port>",

@@ -144,6 +144,15 @@ public static class ConfigKeys
     /// <summary>Consumers kept per task thread for Kafka partitions (Spark's spark.streaming.kafka.consumer.cache.maxCapacity).</summary>
     public const string KafkaConsumerCacheCapacity = "sluice.streaming.kafka.consumer.cache.maxCapacity";
     /// <summary>
+    /// Most rows one per-batch SQL query (Sluice.Sql's <c>Sql</c>, <c>TransformSql</c>, <c>SqlSession</c>) loads, over all its
+    /// tables: a larger batch fails with a message saying so instead of exhausting memory (0: no bound).
+    /// </summary>
+    public const string SqlMaxBatchRows = "sluice.sql.maxBatchRows";
+    /// <summary>Memory the embedded SQL engine (DuckDB's memory_limit) may use for one batch's query; above it the query fails with DuckDB's out-of-memory error.</summary>
+    public const string SqlMemoryLimit = "sluice.sql.memoryLimit";
+    /// <summary>Threads the embedded SQL engine uses for one batch's query (0: as many as the executor has).</summary>
+    public const string SqlThreads = "sluice.sql.threads";
+    /// <summary>
     /// Default idle timeout of event-time streams (Flink's withIdleness): an input partition with no records for this
     /// long stops holding the watermark back until it has records again; 0 means never idle.
     /// </summary>
@@ -209,6 +218,9 @@ public static class ConfigKeys
         new(KafkaPollTimeout, ConfigKind.Duration, "120s", "longest a task waits for the records of its Kafka range"),
         new(KafkaFailOnDataLoss, ConfigKind.Bool, "true", "fail a batch whose Kafka range was deleted by retention (false: skip and count)"),
         new(KafkaConsumerCacheCapacity, ConfigKind.Int, "64", "Kafka consumers kept per task thread"),
+        new(SqlMaxBatchRows, ConfigKind.Int, "10000000", "most rows one per-batch SQL query loads over all its tables; more fails the batch (0: no bound)"),
+        new(SqlMemoryLimit, ConfigKind.Bytes, "1g", "memory DuckDB may use for one per-batch SQL query"),
+        new(SqlThreads, ConfigKind.Int, "0", "threads DuckDB uses for one per-batch SQL query (0: the executor's threads)"),
     ];
 
     private static readonly ConcurrentDictionary<string, ConfigEntry> ByKey =
