@@ -31,6 +31,8 @@ public static class ExampleCatalog
             "counts words in the values of Kafka topics (comma-separated) every 2 s with the direct stream (try it with 'sluice kafka-mock')", 3, DirectKafkaWordCount.Run),
         new("DirectNatsWordCount", "DirectNatsWordCount <url> <group> <streams>",
             "counts words in the messages of NATS JetStream streams (comma-separated) every 2 s with the direct stream, committing positions under the group", 3, DirectNatsWordCount.Run),
+        new("DirectRedisWordCount", "DirectRedisWordCount <server> <group> <stream-keys>",
+            "counts words in the 'data' field of Redis stream entries (keys comma-separated) every 2 s with the direct stream, committing positions to the consumer group", 3, DirectRedisWordCount.Run),
         new("KafkaLogsToPostgres", "KafkaLogsToPostgres <brokers> <topic> <postgres-connection-string> [checkpoint-directory]",
             "log lines from Kafka counted per minute and level, added exactly once to PostgreSQL's kafka_log_counts; restarts from the positions stored there", 3, KafkaLogsToPostgres.Run),
         new("KafkaLogsToClickHouse", "KafkaLogsToClickHouse <brokers> <topic> <clickhouse-http-url> [checkpoint-directory]",
