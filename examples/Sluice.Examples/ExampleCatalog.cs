@@ -37,6 +37,8 @@ public static class ExampleCatalog
             "counts words in the messages of a RabbitMQ queue every 2 s, acknowledging each message once it is stored (the queue is declared durable when missing)", 3, RabbitMQWordCount.Run),
         new("KinesisWordCount", "KinesisWordCount <stream> <endpoint-url> <region>",
             "Spark's KinesisWordCountASL: counts words in the records of a Kinesis stream every 2 s with the direct stream (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)", 3, KinesisWordCount.Run),
+        new("DirectRedisWordCount", "DirectRedisWordCount <server> <group> <stream-keys>",
+            "counts words in the 'data' field of Redis stream entries (keys comma-separated) every 2 s with the direct stream, committing positions to the consumer group", 3, DirectRedisWordCount.Run),
         new("KafkaLogsToPostgres", "KafkaLogsToPostgres <brokers> <topic> <postgres-connection-string> [checkpoint-directory]",
             "log lines from Kafka counted per minute and level, added exactly once to PostgreSQL's kafka_log_counts; restarts from the positions stored there", 3, KafkaLogsToPostgres.Run),
         new("KafkaLogsToClickHouse", "KafkaLogsToClickHouse <brokers> <topic> <clickhouse-http-url> [checkpoint-directory]",

@@ -17,6 +17,11 @@ public static class RedisSink
     public static void SaveToRedis<T>(this DStream<T> stream, string connectionString, string streamKey, Func<T, (string Name, string Value)[]> toFields,
         string? markerPrefix = null, TimeSpan? markerTtl = null)
     {
+        if (markerTtl is { TotalSeconds: < 1 })
+        {
+            throw new ArgumentOutOfRangeException(nameof(markerTtl), markerTtl, "the write markers must be kept at least a second (EXPIRE takes seconds)");
+        }
+
         string prefix = markerPrefix ?? $"sluice-written:{stream.Context.Conf.Get(ConfigKeys.AppName, "sluice")}-{stream.Id}";
         var writer = new RedisWriter(connectionString, prefix, markerTtl ?? TimeSpan.FromDays(1));
         stream.Context.AddPlugin(writer);
