@@ -1,3 +1,4 @@
+using Sluice.Direct;
 using Sluice.Receiving;
 using Sluice.Streaming;
 
@@ -29,5 +30,25 @@ public static class RabbitMQUtils
         }
 
         return ssc.ReceiverStream(() => new RabbitMQReceiver(options));
+    }
+
+    /// <summary>
+    /// A direct stream of RabbitMQ streams (queues declared with <c>x-queue-type: stream</c>), one partition per stream,
+    /// read without a receiver over AMQP with <c>x-stream-offset</c>: each batch's offset range is checkpointed before it
+    /// runs and read again identically after a restart. Nothing is acknowledged away: a stream keeps its messages.
+    /// </summary>
+    public static DirectInputDStream<RabbitMQRecord> CreateDirectStream(StreamingContext ssc, RabbitMQStreamOptions options)
+    {
+        if (options.Streams.Count == 0)
+        {
+            throw new ArgumentException("a RabbitMQ direct stream needs at least one stream", nameof(options));
+        }
+
+        return new(ssc, new RabbitMQStreamSource(options), new DirectStreamOptions
+        {
+            Name = "DirectRabbitMQ",
+            MaxRatePerPartition = options.MaxRatePerStream,
+            FailOnDataLoss = options.FailOnDataLoss,
+        });
     }
 }
