@@ -33,6 +33,8 @@ public static class ExampleCatalog
             "counts words in the values of Kafka topics (comma-separated) every 2 s with the direct stream (try it with 'sluice kafka-mock')", 3, DirectKafkaWordCount.Run),
         new("DirectNatsWordCount", "DirectNatsWordCount <url> <group> <streams>",
             "counts words in the messages of NATS JetStream streams (comma-separated) every 2 s with the direct stream, committing positions under the group", 3, DirectNatsWordCount.Run),
+        new("MQTTWordCount", "MQTTWordCount <host> <port> <topic>",
+            "Bahir's MQTTWordCount: counts words in the messages published to an MQTT topic every 2 s, received at QoS 1 on a persistent session", 3, MQTTWordCount.Run),
         new("RabbitMQWordCount", "RabbitMQWordCount <host> <port> <queue>",
             "counts words in the messages of a RabbitMQ queue every 2 s, acknowledging each message once it is stored (the queue is declared durable when missing)", 3, RabbitMQWordCount.Run),
         new("KinesisWordCount", "KinesisWordCount <stream> <endpoint-url> <region>",
