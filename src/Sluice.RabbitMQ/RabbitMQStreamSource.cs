@@ -134,7 +134,9 @@ internal sealed class RabbitMQStreamSource(RabbitMQStreamOptions options) : IDir
         _connection = null;
     }
 
-    private static ushort Prefetch(long records) => (ushort)Math.Clamp(records, 1, 2000);
+    // Never a small credit: a stream delivers chunk by chunk, and a credit smaller than what is left of a chunk can stall
+    // the consumer; reading past the range costs a little, and what comes beyond it is dropped with the channel.
+    private static ushort Prefetch(long records) => (ushort)Math.Clamp(records, 1000, 2000);
 
     private static async Task Exists(IConnection connection, string stream)
     {

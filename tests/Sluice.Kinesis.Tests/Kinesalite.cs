@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Sluice.Tests;
 
 namespace Sluice.Kinesis.Tests;
 
@@ -26,7 +27,7 @@ public sealed class Kinesalite : IDisposable
             throw new InvalidOperationException(missing);
         }
 
-        Port = FreePort();
+        Port = ServerProcess.FreePort();
         Start();
     }
 
@@ -43,38 +44,13 @@ public sealed class Kinesalite : IDisposable
 
     public void Start()
     {
-        var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Folder };
-        info.ArgumentList.Add("start.js");
-        info.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _process = Process.Start(info)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30) && !_process.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        _process = ServerProcess.Start("node", ["start.js", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], workingDirectory: Folder);
+        ServerProcess.WaitUntilReady(_process, "kinesalite", Port, TimeSpan.FromSeconds(30));
     }
 
     public void Kill()
     {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit(10_000);
-        }
-
+        ServerProcess.Kill(_process);
         _process = null;
     }
 
@@ -150,13 +126,6 @@ public sealed class Kinesalite : IDisposable
         }
 
         return null;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

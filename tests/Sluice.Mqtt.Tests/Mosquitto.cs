@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Sluice.Tests;
 
 namespace Sluice.Mqtt.Tests;
 
@@ -33,7 +34,7 @@ public sealed class Mosquitto : IDisposable
         {
             File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
-        Port = FreePort();
+        Port = ServerProcess.FreePort();
         _config = Path.Combine(_root, "mosquitto.conf");
         File.WriteAllText(_config, $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nmax_queued_messages 100000\n");
         Start();
@@ -43,39 +44,14 @@ public sealed class Mosquitto : IDisposable
 
     public void Start()
     {
-        var info = new ProcessStartInfo("/usr/sbin/mosquitto") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(_config);
-        _process = Process.Start(info)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(20) && !_process.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        _process = ServerProcess.Start("/usr/sbin/mosquitto", ["-c", _config]);
+        ServerProcess.WaitUntilReady(_process, "mosquitto", Port, TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Kills the broker (its in-memory sessions go with it).</summary>
     public void Stop()
     {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            p.WaitForExit(10_000);
-        }
-
+        ServerProcess.Kill(_process);
         _process = null;
     }
 
@@ -104,13 +80,6 @@ public sealed class Mosquitto : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

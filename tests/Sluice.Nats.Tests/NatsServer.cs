@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using Sluice.Tests;
 
 namespace Sluice.Nats.Tests;
 
@@ -29,8 +30,8 @@ public sealed class NatsServer : IDisposable
         }
 
         _root = Directory.CreateTempSubdirectory("sluice-nats-").FullName;
-        Port = FreePort();
-        _monitorPort = FreePort();
+        Port = ServerProcess.FreePort();
+        _monitorPort = ServerProcess.FreePort();
         Start();
         Connection = new NatsConnection(new NatsOpts { Url = Url, RequestTimeout = TimeSpan.FromSeconds(10) });
         JetStream = new NatsJSContext(Connection);
@@ -47,22 +48,7 @@ public sealed class NatsServer : IDisposable
 
     public void Start()
     {
-        var info = new ProcessStartInfo(Find()!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-a", "127.0.0.1", "-p", Port.ToString(), "-m", _monitorPort.ToString(), "-js", "-sd", Path.Combine(_root, "store") })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ServerProcess.Start(Find()!, ["-a", "127.0.0.1", "-p", Port.ToString(), "-m", _monitorPort.ToString(), "-js", "-sd", Path.Combine(_root, "store")]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -91,12 +77,7 @@ public sealed class NatsServer : IDisposable
     /// <summary>Kills the server (SIGKILL): what it stored stays in its store directory.</summary>
     public void Stop()
     {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            p.WaitForExit(10_000);
-        }
-
+        ServerProcess.Kill(_process);
         _process = null;
     }
 
@@ -169,13 +150,6 @@ public sealed class NatsServer : IDisposable
         }
 
         return null;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

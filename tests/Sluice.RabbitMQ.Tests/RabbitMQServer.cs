@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using RabbitMQ.Client;
+using Sluice.Tests;
 
 namespace Sluice.RabbitMQ.Tests;
 
@@ -14,8 +15,8 @@ public sealed class RabbitMQServer : IDisposable
 {
     private const string Server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private readonly string _root = Directory.CreateTempSubdirectory("sluice-rabbitmq-").FullName;
-    private readonly int _distPort = FreePort();
-    private readonly int _epmdPort = FreePort();
+    private readonly int _distPort = ServerProcess.FreePort();
+    private readonly int _epmdPort = ServerProcess.FreePort();
     private readonly string _node = $"sluice{Environment.ProcessId}x{Guid.NewGuid().ToString("N")[..6]}@localhost";
     private readonly Process _epmd;
     private Process? _process;
@@ -30,18 +31,12 @@ public sealed class RabbitMQServer : IDisposable
             throw new InvalidOperationException(missing);
         }
 
-        Port = FreePort();
+        Port = ServerProcess.FreePort();
         File.WriteAllText(Path.Combine(_root, "enabled_plugins"), "[].");
         File.WriteAllText(Path.Combine(_root, "rabbitmq.conf"), "log.console = true\nlog.file = false\n");
 
         // Our own epmd, so that killing the node leaves no daemon behind (the one Erlang starts outlives the node).
-        var epmd = new ProcessStartInfo("/usr/bin/epmd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-address", "127.0.0.1", "-port", _epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            epmd.ArgumentList.Add(a);
-        }
-
-        _epmd = Process.Start(epmd)!;
+        _epmd = ServerProcess.Start("/usr/bin/epmd", ["-address", "127.0.0.1", "-port", _epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Start();
     }
 
@@ -51,51 +46,31 @@ public sealed class RabbitMQServer : IDisposable
 
     public void Start()
     {
-        var info = new ProcessStartInfo(Server) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["HOME"] = _root;
-        info.Environment["RABBITMQ_NODENAME"] = _node;
-        info.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
-        info.Environment["RABBITMQ_NODE_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["RABBITMQ_DIST_PORT"] = _distPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
-        info.Environment["ERL_EPMD_PORT"] = _epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(_root, "mnesia");
-        info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(_root, "log");
-        info.Environment["RABBITMQ_PID_FILE"] = Path.Combine(_root, "pid");
-        info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_root, "enabled_plugins");
-        info.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(_root, "rabbitmq");
-        _process = Process.Start(info)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = _root,
+            ["RABBITMQ_NODENAME"] = _node,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = _distPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["ERL_EPMD_PORT"] = _epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_root, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(_root, "log"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(_root, "pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_root, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(_root, "rabbitmq"),
+        };
+        _process = ServerProcess.Start(Server, [], environment);
 
         // The AMQP listener opens once the broker has booted.
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(90) && !_process.HasExited)
-            {
-                Thread.Sleep(100);
-            }
-        }
+        ServerProcess.WaitUntilReady(_process, "rabbitmq-server", Port, TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Kills the node with SIGKILL: what was confirmed persistent to a durable queue survives, as on a real crash.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit(10_000);
-        }
-
+        ServerProcess.Kill(_process);
         _process = null;
     }
 
@@ -136,12 +111,7 @@ public sealed class RabbitMQServer : IDisposable
     public void Dispose()
     {
         Kill();
-        if (!_epmd.HasExited)
-        {
-            _epmd.Kill();
-            _epmd.WaitForExit(5_000);
-        }
-
+        ServerProcess.Kill(_epmd);
         _epmd.Dispose();
         try
         {
@@ -150,13 +120,6 @@ public sealed class RabbitMQServer : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
+using Sluice.Tests;
 
 namespace Sluice.Redis.Tests;
 
@@ -23,7 +24,7 @@ public sealed class RedisServer : IDisposable
         }
 
         _directory = Directory.CreateTempSubdirectory("sluice-redis-").FullName;
-        Port = FreePort();
+        Port = ServerProcess.FreePort();
         Start();
         Connection = ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { { "127.0.0.1", Port } }, AbortOnConnectFail = false, SyncTimeout = 10_000 });
     }
@@ -45,21 +46,11 @@ public sealed class RedisServer : IDisposable
 
     public void Start()
     {
-        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[]
-                 {
-                     "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _directory, "--save", "",
-                     "--appendonly", "yes", "--appendfsync", "always",
-                 })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ServerProcess.Start(Binary,
+        [
+            "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--dir", _directory, "--save", "",
+            "--appendonly", "yes", "--appendfsync", "always",
+        ]);
         var deadline = Stopwatch.StartNew();
         while (!Ping())
         {
@@ -75,11 +66,7 @@ public sealed class RedisServer : IDisposable
     /// <summary>Kills the server (SIGKILL): clients see their connections drop.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            p.WaitForExit(10_000);
-        }
+        ServerProcess.Kill(_process);
     }
 
     /// <summary>Adds <paramref name="n"/> entries with field data "{tag} {i}"; returns (id, text) of each.</summary>
@@ -134,13 +121,6 @@ public sealed class RedisServer : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 
