@@ -126,7 +126,10 @@ internal sealed class KinesisDirectSource : IDirectSource<KinesisRecord>, IPlans
             }
 
             iterator = next;
-            if (page.Count == 0 && (behind == 0 || ++empty >= MaxEmptyPages))
+
+            // A closed shard says it is finished only by a null next iterator, which may take another empty call or two
+            // after its last record (kinesalite needs one): follow it. An open shard that has nothing more is caught up.
+            if (page.Count == 0 && ((behind == 0 && !shard.IsClosed) || ++empty >= MaxEmptyPages))
             {
                 break;
             }
