@@ -27,16 +27,21 @@ public class RateStreamTests
             h.RunBatch();
         }
 
+        // The receiver thread wakes on the clock's last tick on its own schedule; a stop before it woke would cut what the
+        // schedule asked for. Bounded wait until it has produced (or counted as skipped) everything up to that tick.
+        long total = (long)rate * seconds;
+        Assert.True(SpinWait.SpinUntil(() => receiver!.Produced + receiver.SkippedRecords >= total, TimeSpan.FromSeconds(30)),
+            $"the rate receiver did not reach its schedule within 30 s: produced {receiver!.Produced}, skipped {receiver.SkippedRecords} of {total}");
         h.Context.Stop(stopGracefully: true);
 
         var records = batches.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value).ToList();
-        long total = (long)rate * seconds;
 
         // A receiver thread starved for over a second on a loaded machine skips what it could not keep, and counts it (CI
         // saw 37 of 100): every record asked for is either delivered or counted, and the values stay consecutive.
         long skipped = receiver!.SkippedRecords;
         Assert.True(records.Count > 0, "no record was delivered");
         Assert.Equal(total, records.Count + skipped);
+        Assert.Equal(receiver.Produced, records.Count);
         Assert.Equal(Enumerable.Range(0, records.Count).Select(v => (long)v), records.Select(r => r.Value).Order());
         Assert.All(records, r => Assert.InRange(r.Timestamp, 0, seconds * 1000L));
         // Every batch up to the last clock tick ran; the graceful stop may add at most one for what was left.
